@@ -1,0 +1,533 @@
+"""The reference model: a `transitions` machine built from the spec, with exact dose accounting."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from transitions import Machine
+
+from pumpsafety import dose
+from pumpsafety.dose import DAY_S
+from pumpsafety.errors import DoseError, EventRejected, PumpSafetyError
+from pumpsafety.guards import GUARDS, Ctx
+from pumpsafety.guards import point_volume_nl as _point_volume_nl
+from pumpsafety.inputs import parse_args
+from pumpsafety.records import Delivery, DeliveryKind, EventRecord, Program, PumpData
+from pumpsafety.spec import Spec, load_spec
+
+__all__ = ["CLOCK_ORDER", "LogEntry", "PumpModel", "Snapshot"]
+
+LogEntry = Delivery | EventRecord
+# when several thresholds fall on the same second, they are raised in this order
+CLOCK_ORDER = ("service_ended", "battery_eri_reached", "reservoir_empty", "reservoir_low",
+               "refill_due_passed")
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The complete state of a model, comparable with ==."""
+
+    state: str
+    data: PumpData
+
+
+class _Engine:
+    """The object `transitions` drives; it only holds the state name."""
+
+    state: str
+    trigger: Callable[..., bool]
+
+
+Effect = Callable[[Ctx], tuple[PumpData, list[Delivery]]]
+EFFECTS: dict[str, Effect] = {}
+
+
+def _effect(fn: Effect) -> Effect:
+    EFFECTS[fn.__name__] = fn
+    return fn
+
+
+class PumpModel:
+    """Reference model of one patient's intrathecal therapy.
+
+    Drive it with :meth:`fire` (events from people and devices) and :meth:`advance`
+    (time). Every rejected event raises a :class:`~pumpsafety.PumpSafetyError` subclass
+    and leaves state and data unchanged; it is still recorded in :attr:`log`.
+    """
+
+    def __init__(self, spec: Spec | None = None, *, start_s: int = 0) -> None:
+        self.spec = spec if spec is not None else load_spec()
+        self._data = PumpData(now_s=start_s)
+        self._log: list[LogEntry] = []
+        self._engine = _Engine()
+        self._ctx: Ctx | None = None
+        self._refusal: PumpSafetyError | None = None
+        self._pending: tuple[PumpData, list[Delivery]] | None = None
+        self._machine = Machine(
+            model=self._engine,
+            states=list(self.spec.states),
+            initial=self.spec.initial,
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
+            queued=False,
+            send_event=False,
+        )
+        self._by_state: dict[str, set[str]] = {s: set() for s in self.spec.states}
+        self._clock_at: dict[str, set[str]] = {s: set() for s in self.spec.states}
+        for t, src, dest, when in self.spec.expanded():
+            conditions = [self._condition(w) for w in when]
+            conditions += [self._condition(g, refuses=True) for g in t.guards]
+            self._machine.add_transition(t.trigger, src, dest, conditions=conditions,
+                                         before=self._apply)
+            (self._clock_at if t.clock else self._by_state)[src].add(t.trigger)
+
+    # --- public surface ---------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return self._engine.state
+
+    @property
+    def data(self) -> PumpData:
+        return self._data
+
+    @property
+    def now_s(self) -> int:
+        return self._data.now_s
+
+    @property
+    def log(self) -> tuple[LogEntry, ...]:
+        return tuple(self._log)
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.state, self._data)
+
+    def allowed_events(self) -> tuple[str, ...]:
+        """External events the current state has a transition for (guards not evaluated)."""
+        return tuple(sorted(self._by_state[self.state]))
+
+    @property
+    def reservoir_nl(self) -> int:
+        """Reservoir volume rounded down to whole nl."""
+        return self._data.reservoir_nl_s_per_day // DAY_S
+
+    def fire(self, event: str, **args: Any) -> None:
+        """Offer *event* with *args*; raise if it is refused. Clock events cannot be fired."""
+        record_args = tuple(sorted(args.items()))
+        source = self.state
+        try:
+            self._fire(event, args)
+        except PumpSafetyError as err:
+            self._log.append(EventRecord(self.now_s, event, record_args, False, source, source,
+                                         error=f"{type(err).__name__}: {err}"))
+            raise
+        self._settle()
+
+    def advance(self, dt_s: int) -> None:
+        """Let *dt_s* seconds pass, delivering exactly and raising every threshold on time.
+
+        The cost grows with the number of events in the interval (thresholds, schedule
+        steps), not with its length.
+        """
+        if isinstance(dt_s, bool) or not isinstance(dt_s, int):
+            dt = dose_time_error(dt_s)
+            self._log.append(EventRecord(self.now_s, "advance", (("dt_s", dt_s),), False,
+                                         self.state, self.state, error=str(dt)))
+            raise dt
+        if dt_s < 0:
+            err = DoseError("dt_s", dt_s, "0.. s", requirement="SR-INPUT-01",
+                            reason="would move the clock backwards")
+            self._log.append(EventRecord(self.now_s, "advance", (("dt_s", dt_s),), False,
+                                         self.state, self.state, error=str(err)))
+            raise err
+        target = self.now_s + dt_s
+        self._settle()
+        while self.now_s < target:
+            step_to = min(target, self._next_event_s())
+            self._integrate(step_to)
+            self._settle()
+
+    # --- firing --------------------------------------------------------------------------------
+
+    def _fire(self, event: str, args: Mapping[str, Any]) -> None:
+        if event not in self.spec.triggers:
+            raise EventRejected(event, self.state, "unknown event", allowed=self.allowed_events(),
+                                requirement="SR-INPUT-01")
+        if event in self.spec.clock_triggers and event not in self.spec.external_triggers:
+            raise EventRejected(event, self.state, "clock events are raised by the model itself",
+                                requirement="SR-INPUT-01")
+        if event not in self._by_state[self.state]:
+            allowed = self.allowed_events()
+            raise EventRejected(event, self.state,
+                                f"not allowed in this state; allowed here: {', '.join(allowed)}",
+                                allowed=allowed, requirement="SR-INPUT-01")
+        parsed = parse_args(event, args)
+        self._trigger(event, parsed)
+
+    def _trigger(self, event: str, args: dict[str, Any]) -> None:
+        source = self.state
+        self._ctx = Ctx(self.spec, self._data, source, event, args)
+        self._refusal = None
+        self._pending = None
+        try:
+            moved = self._engine.trigger(event)
+        finally:
+            self._ctx = None
+        if not moved:
+            refusal = self._refusal or EventRejected(event, source, "no transition's condition holds")
+            raise refusal
+        assert self._pending is not None
+        data, deliveries = self._pending
+        self._data = data
+        self._log.append(EventRecord(
+            data.now_s, event, tuple(sorted(args.items())), True, source, self.state,
+            expected_residual_nl_s_per_day=self._ctx_expected if event == "aspirate" else None,
+        ))
+        self._log.extend(deliveries)
+
+    _ctx_expected: int = 0
+
+    def _condition(self, name: str, *, refuses: bool = False) -> Callable[[], bool]:
+        negate = name.startswith("not:")
+        guard = GUARDS[name.removeprefix("not:")]
+
+        def check() -> bool:
+            assert self._ctx is not None
+            refusal = guard(self._ctx)
+            if refuses and refusal is not None and self._refusal is None:
+                self._refusal = refusal
+            return (refusal is not None) if negate else (refusal is None)
+
+        check.__name__ = name
+        return check
+
+    def _apply(self) -> None:
+        ctx = self._ctx
+        assert ctx is not None
+        self._ctx_expected = ctx.data.reservoir_nl_s_per_day
+        self._pending = EFFECTS.get(ctx.event, _no_effect)(ctx)
+
+    # --- time ----------------------------------------------------------------------------------
+
+    def _delivers(self) -> bool:
+        d = self._data
+        return (self.spec.states[self.state].delivers and d.program is not None
+                and d.drug == d.program.drug and d.concentration_ng_per_ml == d.program.concentration_ng_per_ml)
+
+    def _rate_nl_per_day(self) -> int:
+        if not self._delivers():
+            return 0
+        assert self._data.program is not None
+        return self._data.program.rate_at(self.now_s % DAY_S)
+
+    def _next_event_s(self) -> int:
+        d = self._data
+        times: list[int] = []
+        if self._delivers():
+            assert d.program is not None
+            times.append(self.now_s + d.program.next_change_after(self.now_s % DAY_S))
+            rate = self._rate_nl_per_day()
+            dev = self.spec.devices[d.device] if d.device else None
+            if rate and dev is not None:
+                if not d.low_reservoir_active:
+                    times.append(self.now_s + max(1, dose.seconds_until_level(
+                        d.reservoir_nl_s_per_day, dev.low_reservoir_alarm_nl.value, rate)))
+                if not d.empty_active:
+                    times.append(self.now_s + max(1, dose.seconds_until_level(
+                        d.reservoir_nl_s_per_day, dev.empty_threshold_nl.value, rate)))
+        for at in (d.refill_due_at_s, d.eri_at_s, d.eos_at_s):
+            if at is not None and at > self.now_s:
+                times.append(at)
+        return min(times, default=self.now_s + 10**18)
+
+    def _integrate(self, until_s: int) -> None:
+        d = self._data
+        dt = until_s - d.now_s
+        rate = self._rate_nl_per_day()
+        segments: list[Delivery] = []
+        if rate and d.drug is not None:
+            dev = self.spec.devices[d.device or ""]
+            usable = d.reservoir_nl_s_per_day - dev.empty_threshold_nl.value * DAY_S
+            full = min(dt, max(usable, 0) // rate)
+            conc = d.concentration_ng_per_ml
+            if full:
+                v = rate * full
+                segments.append(Delivery("basal", d.now_s, d.now_s + full, d.drug, conc, v, v * conc,
+                                         self.state))
+            rest = min(usable - rate * full, rate) if full < dt else 0
+            if rest > 0:
+                start = d.now_s + full
+                segments.append(Delivery("basal", start, start + 1, d.drug, conc, rest, rest * conc,
+                                         self.state))
+        data = replace(d, now_s=until_s)
+        for seg in segments:
+            data = _record(data, seg)
+        self._data = _prune(data)
+        self._log.extend(segments)
+
+    def _settle(self) -> None:
+        """Raise every clock event that is due now, in CLOCK_ORDER."""
+        for _ in range(len(CLOCK_ORDER) * 4):
+            due = [e for e in CLOCK_ORDER if e in self._clock_at[self.state] and self._is_due(e)]
+            if not due:
+                return
+            self._trigger(due[0], {})
+        raise AssertionError("clock events did not settle")  # pragma: no cover
+
+    def _is_due(self, event: str) -> bool:
+        d = self._data
+        dev = self.spec.devices.get(d.device or "")
+        if event in ("reservoir_low", "reservoir_empty"):
+            if dev is None or d.drug is None:
+                return False
+            if event == "reservoir_low":
+                return (not d.low_reservoir_active
+                        and d.reservoir_nl_s_per_day <= dev.low_reservoir_alarm_nl.value * DAY_S)
+            return not d.empty_active and d.reservoir_nl_s_per_day <= dev.empty_threshold_nl.value * DAY_S
+        if event == "refill_due_passed":
+            return (d.refill_due_at_s is not None and not d.refill_overdue_active
+                    and self.now_s >= d.refill_due_at_s)
+        if event == "battery_eri_reached":
+            return d.eri_at_s is not None and not d.battery_eri_active and self.now_s >= d.eri_at_s
+        assert event == "service_ended"
+        return d.eos_at_s is not None and self.now_s >= d.eos_at_s
+
+
+def dose_time_error(value: object) -> DoseError:
+    hint = "is a binary float (not exact)" if isinstance(value, float) else f"has type {type(value).__name__}"
+    return DoseError("dt_s", value, "an exact integer number of seconds >= 0", requirement="SR-INPUT-01",
+                     reason=hint)
+
+
+# --- effects: pure functions from the context to the new data -------------------------------------
+
+
+def _record(data: PumpData, d: Delivery) -> PumpData:
+    return replace(
+        data,
+        reservoir_nl_s_per_day=data.reservoir_nl_s_per_day - d.volume_nl_s_per_day,
+        delivered_nl_s_per_day=data.delivered_nl_s_per_day + d.volume_nl_s_per_day,
+        delivered_fg_s_per_day=data.delivered_fg_s_per_day + d.mass_fg_s_per_day,
+        recent=(*data.recent, d),
+    )
+
+
+def _prune(data: PumpData) -> PumpData:
+    horizon = data.now_s - DAY_S
+    if data.recent and data.recent[0].end_s <= horizon:
+        data = replace(data, recent=tuple(x for x in data.recent if x.end_s > horizon))
+    if data.patient_bolus_times and data.patient_bolus_times[0] <= horizon:
+        data = replace(data, patient_bolus_times=tuple(t for t in data.patient_bolus_times if t > horizon))
+    return data
+
+
+def _point(ctx: Ctx, kind: DeliveryKind) -> tuple[PumpData, list[Delivery]]:
+    d = ctx.data
+    assert d.drug is not None
+    vol = _point_volume_nl(ctx) * DAY_S
+    conc = d.concentration_ng_per_ml
+    delivery = Delivery(kind, d.now_s, d.now_s, d.drug, conc, vol, vol * conc, ctx.state)
+    return _record(d, delivery), [delivery]
+
+
+def _no_effect(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    return ctx.data, []
+
+
+def _battery(ctx: Ctx, device: str) -> dict[str, Any]:
+    dev = ctx.spec.devices[device]
+    now = ctx.data.now_s
+    if not dev.has_battery:
+        return {"eri_at_s": None, "eos_at_s": None, "battery_eri_active": False}
+    assert dev.service_life_s is not None and dev.eri_to_eos_s is not None
+    eos = now + dev.service_life_s.value
+    return {"eri_at_s": eos - dev.eri_to_eos_s.value, "eos_at_s": eos, "battery_eri_active": False}
+
+
+def _emptied(data: PumpData) -> dict[str, Any]:
+    """The reservoir content leaves the model (pump removed or replaced): count it as aspirated."""
+    return {
+        "aspirated_nl_s_per_day": data.aspirated_nl_s_per_day + data.reservoir_nl_s_per_day,
+        "reservoir_nl_s_per_day": 0,
+        "drug": None,
+        "concentration_ng_per_ml": 0,
+        "program": None,
+        "refill_due_at_s": None,
+        "low_reservoir_active": False,
+        "empty_active": False,
+        "refill_overdue_active": False,
+        "patient_bolus_times": (),
+    }
+
+
+@_effect
+def start_single_shot_trial(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    return replace(ctx.data, trial_drug=ctx.args["drug"], trial_doses=(),
+                   trial_improvement_percent=None), []
+
+
+@_effect
+def start_continuous_trial(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    p = ctx.prescription
+    program = ctx.program
+    assert p is not None and program is not None
+    vol = ctx.args["volume_nl"]
+    return replace(
+        ctx.data, trial_drug=p.drug, trial_doses=(), trial_improvement_percent=None,
+        device=ctx.args["device"], catheter_primed=True, catheter_dead_volume_nl=0,
+        drug=p.drug, concentration_ng_per_ml=p.concentration_ng_per_ml,
+        reservoir_nl_s_per_day=vol * DAY_S, filled_nl=ctx.data.filled_nl + vol, fills=1,
+        program=program, low_reservoir_active=False, empty_active=False,
+    ), []
+
+
+@_effect
+def give_trial_bolus(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    d = ctx.data
+    mass = ctx.args["mass_ng"]
+    assert d.trial_drug is not None
+    delivery = Delivery("trial_bolus", d.now_s, d.now_s, d.trial_drug, 0, 0,
+                        dose.ng_to_fg_s_per_day(mass), ctx.state)
+    data = _record(d, delivery)
+    return replace(data, trial_doses=(*d.trial_doses, (d.now_s, mass))), [delivery]
+
+
+@_effect
+def end_trial(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    data = replace(ctx.data, trial_improvement_percent=ctx.args["improvement_percent"])
+    if ctx.state == "trial_continuous":
+        data = replace(data, device=None, **_emptied(data))
+    return data, []
+
+
+@_effect
+def continue_trial(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    return replace(ctx.data, trial_improvement_percent=None), []
+
+
+@_effect
+def implant(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    d = ctx.data
+    dev = ctx.args["device"]
+    return replace(
+        d, device=dev, catheter_dead_volume_nl=ctx.args["catheter_dead_volume_nl"],
+        catheter_primed=False, implanted_at_s=d.now_s, fills=0, last_increase_s=None,
+        **_battery(ctx, dev), **_emptied(d),
+    ), []
+
+
+@_effect
+def begin_refill(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    return replace(ctx.data, residual_recorded=False, filled_this_session=False), []
+
+
+@_effect
+def aspirate(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    d = ctx.data
+    return replace(
+        d, residual_recorded=True, reservoir_nl_s_per_day=0,
+        aspirated_nl_s_per_day=d.aspirated_nl_s_per_day + d.reservoir_nl_s_per_day,
+    ), []
+
+
+@_effect
+def fill(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    d = ctx.data
+    drug = ctx.spec.drugs[ctx.args["drug"]]
+    conc = ctx.args["concentration_ng_per_ml"]
+    vol = ctx.args["volume_nl"]
+    stable_s = drug.stability.refill_interval_s(first_fill=d.fills == 0, concentration_ng_per_ml=conc)
+    return replace(
+        d, drug=drug.id, concentration_ng_per_ml=conc,
+        reservoir_nl_s_per_day=d.reservoir_nl_s_per_day + vol * DAY_S,
+        filled_nl=d.filled_nl + vol, filled_this_session=True, fills=d.fills + 1,
+        refill_due_at_s=d.now_s + stable_s, low_reservoir_active=False, empty_active=False,
+        refill_overdue_active=False,
+    ), []
+
+
+@_effect
+def program(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    d = ctx.data
+    new = ctx.program
+    assert isinstance(new, Program)
+    increased = d.program is not None and d.program.drug == new.drug and (
+        new.daily_fg_s_per_day > d.program.daily_fg_s_per_day)
+    return replace(d, program=new, last_increase_s=d.now_s if increased else d.last_increase_s), []
+
+
+@_effect
+def prime(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    data, deliveries = _point(ctx, "priming")
+    return replace(data, catheter_primed=True), deliveries
+
+
+@_effect
+def request_patient_bolus(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    data, deliveries = _point(ctx, "patient_bolus")
+    return replace(data, patient_bolus_times=(*data.patient_bolus_times, data.now_s)), deliveries
+
+
+@_effect
+def give_clinician_bolus(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    return _point(ctx, "clinician_bolus")
+
+
+@_effect
+def revise_catheter(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    return replace(ctx.data, catheter_dead_volume_nl=ctx.args["catheter_dead_volume_nl"],
+                   catheter_primed=False), []
+
+
+@_effect
+def battery_fault(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    dev = ctx.device
+    assert dev is not None and dev.eri_to_eos_s is not None
+    now = ctx.data.now_s
+    return replace(ctx.data, battery_eri_active=True, eri_at_s=now,
+                   eos_at_s=now + dev.eri_to_eos_s.value), []
+
+
+@_effect
+def replace_pump(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    d = ctx.data
+    dev = ctx.args["device"]
+    return replace(d, device=dev, catheter_primed=False, implanted_at_s=d.now_s, fills=0,
+                   last_increase_s=None, **_battery(ctx, dev), **_emptied(d)), []
+
+
+@_effect
+def explant(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    d = ctx.data
+    return replace(d, eri_at_s=None, eos_at_s=None, battery_eri_active=False, **_emptied(d)), []
+
+
+@_effect
+def reservoir_low(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    return replace(ctx.data, low_reservoir_active=True), []
+
+
+@_effect
+def reservoir_empty(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    return replace(ctx.data, empty_active=True), []
+
+
+@_effect
+def refill_due_passed(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    return replace(ctx.data, refill_overdue_active=True), []
+
+
+@_effect
+def battery_eri_reached(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    return replace(ctx.data, battery_eri_active=True), []
+
+
+@_effect
+def service_ended(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    return replace(ctx.data, eos_at_s=None), []
+
+
+logging.getLogger("transitions").addHandler(logging.NullHandler())
