@@ -203,7 +203,10 @@ def schedule_daily_total_fg_s_per_day(
 
 
 def worst_case_daily_fg_s_per_day(
-    basal_fg_s_per_day: int, bolus_volume_nl: int, boluses_per_day: int, concentration_ng_per_ml: int
+    basal_fg_s_per_day: int,
+    bolus_volume_nl: int,
+    boluses_per_day: int,
+    concentration_ng_per_ml: int,
 ) -> int:
     """Basal plus every allowed patient bolus in one day (SR-DOSE-02)."""
     return basal_fg_s_per_day + boluses_per_day * bolus_volume_nl * concentration_ng_per_ml * DAY_S

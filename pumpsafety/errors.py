@@ -2,9 +2,9 @@
 
 ::
 
-    PumpSafetyError                 base; catch this to catch everything pumpsafety raises on purpose
-    ├── SpecError(ValueError)       a spec directory is malformed or inconsistent (all problems at once)
-    ├── DoseError(ValueError)       an input value is outside its allowed range, of the wrong type or unit
+    PumpSafetyError                 base: catch this to catch everything raised on purpose
+    ├── SpecError(ValueError)       a spec directory is malformed or inconsistent (all at once)
+    ├── DoseError(ValueError)       an input is outside its allowed range, mistyped or mis-unit
     │   └── DoseLimitExceeded       accepting the input would break a cumulative dose limit
     └── EventRejected               event unknown, not allowed in this state, or a guard said no
 

@@ -85,7 +85,9 @@ EVENT_ARGS: Mapping[str, Mapping[str, tuple[str, int, int | None]]] = {
 _OPTIONAL = {("stop_delivery", "confirm_withdrawal_risk"): False}
 
 
-def parse_quantity(name: str, value: object, dimension: str, *, requirement: str = "SR-DOSE-04") -> int:
+def parse_quantity(
+    name: str, value: object, dimension: str, *, requirement: str = "SR-DOSE-04"
+) -> int:
     """Return *value* as an exact integer in the base unit of *dimension*.
 
     Raises:
@@ -99,29 +101,50 @@ def parse_quantity(name: str, value: object, dimension: str, *, requirement: str
             if isinstance(value, float)
             else f"has type {type(value).__name__}"
         )
-        raise DoseError(name, value, f"an exact integer in {base}", requirement=requirement, reason=hint)
+        raise DoseError(
+            name, value, f"an exact integer in {base}", requirement=requirement, reason=hint
+        )
     if isinstance(value, int):
         return value
     match = _QUANTITY.match(value)
     if match is None:
-        raise DoseError(name, value, f"a number with a {dimension} unit, e.g. '2.4 {_example(dimension)}'",
-                        requirement=requirement, reason="is not a number with a unit")
+        raise DoseError(
+            name,
+            value,
+            f"a number with a {dimension} unit, e.g. '2.4 {_example(dimension)}'",
+            requirement=requirement,
+            reason="is not a number with a unit",
+        )
     number, unit = match.group(1).replace("_", ""), match.group(2).lower()
     if unit not in _UNITS:
-        raise DoseError(name, value, f"units of {dimension}: {_units_of(dimension)}",
-                        requirement=requirement, reason=f"has the unknown unit {unit!r}")
+        raise DoseError(
+            name,
+            value,
+            f"units of {dimension}: {_units_of(dimension)}",
+            requirement=requirement,
+            reason=f"has the unknown unit {unit!r}",
+        )
     dim, factor = _UNITS[unit]
     if dim != dimension:
-        raise DoseError(name, value, f"units of {dimension}: {_units_of(dimension)}",
-                        requirement=requirement,
-                        reason=f"is a {dim}, not a {dimension} (unit slip)")
+        raise DoseError(
+            name,
+            value,
+            f"units of {dimension}: {_units_of(dimension)}",
+            requirement=requirement,
+            reason=f"is a {dim}, not a {dimension} (unit slip)",
+        )
     try:
         exact = Decimal(number) * factor
     except InvalidOperation as err:  # pragma: no cover - the regex admits only decimals
         raise DoseError(name, value, "a decimal number", requirement=requirement) from err
     if exact != exact.to_integral_value():
-        raise DoseError(name, value, f"a whole number of {base}", requirement=requirement,
-                        reason=f"is {exact} {base}, not a whole number")
+        raise DoseError(
+            name,
+            value,
+            f"a whole number of {base}",
+            requirement=requirement,
+            reason=f"is {exact} {base}, not a whole number",
+        )
     return int(exact)
 
 
@@ -150,26 +173,46 @@ def parse_args(event: str, args: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(args) - set(schema))
     if unknown:
         allowed = ", ".join(sorted(schema)) or "no arguments"
-        raise DoseError(unknown[0], args[unknown[0]], allowed, requirement="SR-INPUT-01",
-                        reason=f"is not an argument of {event!r}")
+        raise DoseError(
+            unknown[0],
+            args[unknown[0]],
+            allowed,
+            requirement="SR-INPUT-01",
+            reason=f"is not an argument of {event!r}",
+        )
     out: dict[str, Any] = {}
     for name, (kind, lo, hi) in schema.items():
         if name not in args:
             if (event, name) in _OPTIONAL:
                 out[name] = _OPTIONAL[(event, name)]
                 continue
-            raise DoseError(name, None, f"a value for {name}", requirement="SR-INPUT-01",
-                            reason=f"is missing for {event!r}")
+            raise DoseError(
+                name,
+                None,
+                f"a value for {name}",
+                requirement="SR-INPUT-01",
+                reason=f"is missing for {event!r}",
+            )
         value = args[name]
         if kind == "name":
             if not isinstance(value, str) or not value:
-                raise DoseError(name, value, "a name from the spec", requirement="SR-INPUT-01",
-                                reason="is not a name")
+                raise DoseError(
+                    name,
+                    value,
+                    "a name from the spec",
+                    requirement="SR-INPUT-01",
+                    reason="is not a name",
+                )
             out[name] = value
         elif kind == "bool":
             if not isinstance(value, bool):
-                raise DoseError(name, value, "True or False", requirement="SR-INPUT-01",
-                                reason="is not a boolean")
+                raise DoseError(
+                    name,
+                    value,
+                    "True or False",
+                    requirement="SR-INPUT-01",
+                    reason="is not a boolean",
+                )
             out[name] = value
         elif kind == "prescription":
             out[name] = check_prescription(value)
@@ -182,19 +225,37 @@ def parse_args(event: str, args: Mapping[str, Any]) -> dict[str, Any]:
 def check_prescription(value: object) -> Prescription:
     """Check the shape and units of a prescription (limits are checked by the guards)."""
     if not isinstance(value, Prescription):
-        raise DoseError("prescription", value, "a pumpsafety.Prescription", requirement="SR-INPUT-01",
-                        reason=f"has type {type(value).__name__}")
+        raise DoseError(
+            "prescription",
+            value,
+            "a pumpsafety.Prescription",
+            requirement="SR-INPUT-01",
+            reason=f"has type {type(value).__name__}",
+        )
     p = value
-    conc = _check_int("concentration_ng_per_ml",
-                      parse_quantity("concentration_ng_per_ml", p.concentration_ng_per_ml, "concentration"),
-                      1, None, "SR-DOSE-03")
-    confirm = _check_int("confirm_concentration_ng_per_ml",
-                         parse_quantity("confirm_concentration_ng_per_ml",
-                                        p.confirm_concentration_ng_per_ml, "concentration"),
-                         1, None, "SR-RES-07")
-    max_daily = _check_int("max_daily_dose_ng",
-                           parse_quantity("max_daily_dose_ng", p.max_daily_dose_ng, "mass"),
-                           1, None, "SR-DOSE-02")
+    conc = _check_int(
+        "concentration_ng_per_ml",
+        parse_quantity("concentration_ng_per_ml", p.concentration_ng_per_ml, "concentration"),
+        1,
+        None,
+        "SR-DOSE-03",
+    )
+    confirm = _check_int(
+        "confirm_concentration_ng_per_ml",
+        parse_quantity(
+            "confirm_concentration_ng_per_ml", p.confirm_concentration_ng_per_ml, "concentration"
+        ),
+        1,
+        None,
+        "SR-RES-07",
+    )
+    max_daily = _check_int(
+        "max_daily_dose_ng",
+        parse_quantity("max_daily_dose_ng", p.max_daily_dose_ng, "mass"),
+        1,
+        None,
+        "SR-DOSE-02",
+    )
     if not isinstance(p.steps, tuple) or not p.steps:
         raise DoseError("steps", p.steps, "a non-empty tuple of Step", requirement="SR-DOSE-06")
     steps: list[Step] = []
@@ -202,32 +263,65 @@ def check_prescription(value: object) -> Prescription:
         if not isinstance(s, Step):
             raise DoseError(f"steps[{i}]", s, "a pumpsafety.Step", requirement="SR-DOSE-06")
         if s.per not in ("hour", "day"):
-            raise DoseError(f"steps[{i}].per", s.per, "'hour' or 'day' (stated explicitly)",
-                            requirement="SR-DOSE-06", reason="is not a time base")
-        start = _check_int(f"steps[{i}].start_s", parse_quantity(f"steps[{i}].start_s", s.start_s, "time"),
-                           0, 86_399, "SR-DOSE-06")
-        dose = _check_int(f"steps[{i}].dose_ng", parse_quantity(f"steps[{i}].dose_ng", s.dose_ng, "mass"),
-                          0, None, "SR-DOSE-06")
+            raise DoseError(
+                f"steps[{i}].per",
+                s.per,
+                "'hour' or 'day' (stated explicitly)",
+                requirement="SR-DOSE-06",
+                reason="is not a time base",
+            )
+        start = _check_int(
+            f"steps[{i}].start_s",
+            parse_quantity(f"steps[{i}].start_s", s.start_s, "time"),
+            0,
+            86_399,
+            "SR-DOSE-06",
+        )
+        dose = _check_int(
+            f"steps[{i}].dose_ng",
+            parse_quantity(f"steps[{i}].dose_ng", s.dose_ng, "mass"),
+            0,
+            None,
+            "SR-DOSE-06",
+        )
         steps.append(Step(start, dose, s.per))
     starts = [s.start_s for s in steps]
     if starts != sorted(set(starts)):
-        raise DoseError("steps", tuple(starts), "strictly increasing start_s",
-                        requirement="SR-DOSE-06", reason="has unsorted or repeated step starts")
+        raise DoseError(
+            "steps",
+            tuple(starts),
+            "strictly increasing start_s",
+            requirement="SR-DOSE-06",
+            reason="has unsorted or repeated step starts",
+        )
     bolus = p.patient_bolus
     if bolus is not None:
         if not isinstance(bolus, PatientBolus):
-            raise DoseError("patient_bolus", bolus, "a pumpsafety.PatientBolus or None",
-                            requirement="SR-BOL-01")
+            raise DoseError(
+                "patient_bolus", bolus, "a pumpsafety.PatientBolus or None", requirement="SR-BOL-01"
+            )
         bolus = PatientBolus(
-            mass_ng=_check_int("patient_bolus.mass_ng",
-                               parse_quantity("patient_bolus.mass_ng", bolus.mass_ng, "mass"),
-                               1, None, "SR-BOL-01"),
-            lockout_s=_check_int("patient_bolus.lockout_s",
-                                 parse_quantity("patient_bolus.lockout_s", bolus.lockout_s, "time"),
-                                 1, None, "SR-BOL-01"),
-            max_per_day=_check_int("patient_bolus.max_per_day",
-                                   parse_quantity("patient_bolus.max_per_day", bolus.max_per_day, "count"),
-                                   1, None, "SR-BOL-04"),
+            mass_ng=_check_int(
+                "patient_bolus.mass_ng",
+                parse_quantity("patient_bolus.mass_ng", bolus.mass_ng, "mass"),
+                1,
+                None,
+                "SR-BOL-01",
+            ),
+            lockout_s=_check_int(
+                "patient_bolus.lockout_s",
+                parse_quantity("patient_bolus.lockout_s", bolus.lockout_s, "time"),
+                1,
+                None,
+                "SR-BOL-01",
+            ),
+            max_per_day=_check_int(
+                "patient_bolus.max_per_day",
+                parse_quantity("patient_bolus.max_per_day", bolus.max_per_day, "count"),
+                1,
+                None,
+                "SR-BOL-04",
+            ),
         )
     for flag in ("confirm_soft_limits", "confirm_decrease"):
         if not isinstance(getattr(p, flag), bool):

@@ -22,8 +22,13 @@ __all__ = ["CLOCK_ORDER", "LogEntry", "PumpModel", "Snapshot"]
 
 LogEntry = Delivery | EventRecord
 # when several thresholds fall on the same second, they are raised in this order
-CLOCK_ORDER = ("service_ended", "battery_eri_reached", "reservoir_empty", "reservoir_low",
-               "refill_due_passed")
+CLOCK_ORDER = (
+    "service_ended",
+    "battery_eri_reached",
+    "reservoir_empty",
+    "reservoir_low",
+    "refill_due_passed",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +83,28 @@ class PumpModel:
         self._by_state: dict[str, set[str]] = {s: set() for s in self.spec.states}
         self._clock_at: dict[str, set[str]] = {s: set() for s in self.spec.states}
         for t, src, dest, when in self.spec.expanded():
-            conditions = [self._condition(w) for w in when]
+            conditions: list[str | Callable[..., bool | None]] = [self._condition(w) for w in when]
             conditions += [self._condition(g, refuses=True) for g in t.guards]
-            self._machine.add_transition(t.trigger, src, dest, conditions=conditions,
-                                         before=self._apply)
+            self._machine.add_transition(
+                t.trigger, src, dest, conditions=conditions, before=self._apply
+            )
             (self._clock_at if t.clock else self._by_state)[src].add(t.trigger)
+
+    @classmethod
+    def from_snapshot(cls, spec: Spec, snapshot: Snapshot) -> PumpModel:
+        """A model in the state and with the data of *snapshot* (the log starts empty)."""
+        if snapshot.state not in spec.states:
+            raise EventRejected(
+                "from_snapshot",
+                snapshot.state,
+                "not a declared state",
+                allowed=tuple(sorted(spec.states)),
+                requirement="SR-INPUT-01",
+            )
+        model = cls(spec, start_s=snapshot.data.now_s)
+        model._machine.set_state(snapshot.state, model=model._engine)
+        model._data = snapshot.data
+        return model
 
     # --- public surface ---------------------------------------------------------------------
 
@@ -121,8 +143,17 @@ class PumpModel:
         try:
             self._fire(event, args)
         except PumpSafetyError as err:
-            self._log.append(EventRecord(self.now_s, event, record_args, False, source, source,
-                                         error=f"{type(err).__name__}: {err}"))
+            self._log.append(
+                EventRecord(
+                    self.now_s,
+                    event,
+                    record_args,
+                    False,
+                    source,
+                    source,
+                    error=f"{type(err).__name__}: {err}",
+                )
+            )
             raise
         self._settle()
 
@@ -134,14 +165,37 @@ class PumpModel:
         """
         if isinstance(dt_s, bool) or not isinstance(dt_s, int):
             dt = dose_time_error(dt_s)
-            self._log.append(EventRecord(self.now_s, "advance", (("dt_s", dt_s),), False,
-                                         self.state, self.state, error=str(dt)))
+            self._log.append(
+                EventRecord(
+                    self.now_s,
+                    "advance",
+                    (("dt_s", dt_s),),
+                    False,
+                    self.state,
+                    self.state,
+                    error=str(dt),
+                )
+            )
             raise dt
         if dt_s < 0:
-            err = DoseError("dt_s", dt_s, "0.. s", requirement="SR-INPUT-01",
-                            reason="would move the clock backwards")
-            self._log.append(EventRecord(self.now_s, "advance", (("dt_s", dt_s),), False,
-                                         self.state, self.state, error=str(err)))
+            err = DoseError(
+                "dt_s",
+                dt_s,
+                "0.. s",
+                requirement="SR-INPUT-01",
+                reason="would move the clock backwards",
+            )
+            self._log.append(
+                EventRecord(
+                    self.now_s,
+                    "advance",
+                    (("dt_s", dt_s),),
+                    False,
+                    self.state,
+                    self.state,
+                    error=str(err),
+                )
+            )
             raise err
         target = self.now_s + dt_s
         self._settle()
@@ -154,16 +208,29 @@ class PumpModel:
 
     def _fire(self, event: str, args: Mapping[str, Any]) -> None:
         if event not in self.spec.triggers:
-            raise EventRejected(event, self.state, "unknown event", allowed=self.allowed_events(),
-                                requirement="SR-INPUT-01")
+            raise EventRejected(
+                event,
+                self.state,
+                "unknown event",
+                allowed=self.allowed_events(),
+                requirement="SR-INPUT-01",
+            )
         if event in self.spec.clock_triggers and event not in self.spec.external_triggers:
-            raise EventRejected(event, self.state, "clock events are raised by the model itself",
-                                requirement="SR-INPUT-01")
+            raise EventRejected(
+                event,
+                self.state,
+                "clock events are raised by the model itself",
+                requirement="SR-INPUT-01",
+            )
         if event not in self._by_state[self.state]:
             allowed = self.allowed_events()
-            raise EventRejected(event, self.state,
-                                f"not allowed in this state; allowed here: {', '.join(allowed)}",
-                                allowed=allowed, requirement="SR-INPUT-01")
+            raise EventRejected(
+                event,
+                self.state,
+                f"not allowed in this state; allowed here: {', '.join(allowed)}",
+                allowed=allowed,
+                requirement="SR-INPUT-01",
+            )
         parsed = parse_args(event, args)
         self._trigger(event, parsed)
 
@@ -177,15 +244,24 @@ class PumpModel:
         finally:
             self._ctx = None
         if not moved:
-            refusal = self._refusal or EventRejected(event, source, "no transition's condition holds")
+            refusal = self._refusal or EventRejected(
+                event, source, "no transition's condition holds"
+            )
             raise refusal
         assert self._pending is not None
         data, deliveries = self._pending
         self._data = data
-        self._log.append(EventRecord(
-            data.now_s, event, tuple(sorted(args.items())), True, source, self.state,
-            expected_residual_nl_s_per_day=self._ctx_expected if event == "aspirate" else None,
-        ))
+        self._log.append(
+            EventRecord(
+                data.now_s,
+                event,
+                tuple(sorted(args.items())),
+                True,
+                source,
+                self.state,
+                expected_residual_nl_s_per_day=self._ctx_expected if event == "aspirate" else None,
+            )
+        )
         self._log.extend(deliveries)
 
     _ctx_expected: int = 0
@@ -214,8 +290,12 @@ class PumpModel:
 
     def _delivers(self) -> bool:
         d = self._data
-        return (self.spec.states[self.state].delivers and d.program is not None
-                and d.drug == d.program.drug and d.concentration_ng_per_ml == d.program.concentration_ng_per_ml)
+        return (
+            self.spec.states[self.state].delivers
+            and d.program is not None
+            and d.drug == d.program.drug
+            and d.concentration_ng_per_ml == d.program.concentration_ng_per_ml
+        )
 
     def _rate_nl_per_day(self) -> int:
         if not self._delivers():
@@ -233,11 +313,25 @@ class PumpModel:
             dev = self.spec.devices[d.device] if d.device else None
             if rate and dev is not None:
                 if not d.low_reservoir_active:
-                    times.append(self.now_s + max(1, dose.seconds_until_level(
-                        d.reservoir_nl_s_per_day, dev.low_reservoir_alarm_nl.value, rate)))
+                    times.append(
+                        self.now_s
+                        + max(
+                            1,
+                            dose.seconds_until_level(
+                                d.reservoir_nl_s_per_day, dev.low_reservoir_alarm_nl.value, rate
+                            ),
+                        )
+                    )
                 if not d.empty_active:
-                    times.append(self.now_s + max(1, dose.seconds_until_level(
-                        d.reservoir_nl_s_per_day, dev.empty_threshold_nl.value, rate)))
+                    times.append(
+                        self.now_s
+                        + max(
+                            1,
+                            dose.seconds_until_level(
+                                d.reservoir_nl_s_per_day, dev.empty_threshold_nl.value, rate
+                            ),
+                        )
+                    )
         for at in (d.refill_due_at_s, d.eri_at_s, d.eos_at_s):
             if at is not None and at > self.now_s:
                 times.append(at)
@@ -255,13 +349,17 @@ class PumpModel:
             conc = d.concentration_ng_per_ml
             if full:
                 v = rate * full
-                segments.append(Delivery("basal", d.now_s, d.now_s + full, d.drug, conc, v, v * conc,
-                                         self.state))
+                segments.append(
+                    Delivery(
+                        "basal", d.now_s, d.now_s + full, d.drug, conc, v, v * conc, self.state
+                    )
+                )
             rest = min(usable - rate * full, rate) if full < dt else 0
             if rest > 0:
                 start = d.now_s + full
-                segments.append(Delivery("basal", start, start + 1, d.drug, conc, rest, rest * conc,
-                                         self.state))
+                segments.append(
+                    Delivery("basal", start, start + 1, d.drug, conc, rest, rest * conc, self.state)
+                )
         data = replace(d, now_s=until_s)
         for seg in segments:
             data = _record(data, seg)
@@ -284,12 +382,20 @@ class PumpModel:
             if dev is None or d.drug is None:
                 return False
             if event == "reservoir_low":
-                return (not d.low_reservoir_active
-                        and d.reservoir_nl_s_per_day <= dev.low_reservoir_alarm_nl.value * DAY_S)
-            return not d.empty_active and d.reservoir_nl_s_per_day <= dev.empty_threshold_nl.value * DAY_S
+                return (
+                    not d.low_reservoir_active
+                    and d.reservoir_nl_s_per_day <= dev.low_reservoir_alarm_nl.value * DAY_S
+                )
+            return (
+                not d.empty_active
+                and d.reservoir_nl_s_per_day <= dev.empty_threshold_nl.value * DAY_S
+            )
         if event == "refill_due_passed":
-            return (d.refill_due_at_s is not None and not d.refill_overdue_active
-                    and self.now_s >= d.refill_due_at_s)
+            return (
+                d.refill_due_at_s is not None
+                and not d.refill_overdue_active
+                and self.now_s >= d.refill_due_at_s
+            )
         if event == "battery_eri_reached":
             return d.eri_at_s is not None and not d.battery_eri_active and self.now_s >= d.eri_at_s
         assert event == "service_ended"
@@ -297,9 +403,18 @@ class PumpModel:
 
 
 def dose_time_error(value: object) -> DoseError:
-    hint = "is a binary float (not exact)" if isinstance(value, float) else f"has type {type(value).__name__}"
-    return DoseError("dt_s", value, "an exact integer number of seconds >= 0", requirement="SR-INPUT-01",
-                     reason=hint)
+    hint = (
+        "is a binary float (not exact)"
+        if isinstance(value, float)
+        else f"has type {type(value).__name__}"
+    )
+    return DoseError(
+        "dt_s",
+        value,
+        "an exact integer number of seconds >= 0",
+        requirement="SR-INPUT-01",
+        reason=hint,
+    )
 
 
 # --- effects: pure functions from the context to the new data -------------------------------------
@@ -320,7 +435,9 @@ def _prune(data: PumpData) -> PumpData:
     if data.recent and data.recent[0].end_s <= horizon:
         data = replace(data, recent=tuple(x for x in data.recent if x.end_s > horizon))
     if data.patient_bolus_times and data.patient_bolus_times[0] <= horizon:
-        data = replace(data, patient_bolus_times=tuple(t for t in data.patient_bolus_times if t > horizon))
+        data = replace(
+            data, patient_bolus_times=tuple(t for t in data.patient_bolus_times if t > horizon)
+        )
     return data
 
 
@@ -365,8 +482,9 @@ def _emptied(data: PumpData) -> dict[str, Any]:
 
 @_effect
 def start_single_shot_trial(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
-    return replace(ctx.data, trial_drug=ctx.args["drug"], trial_doses=(),
-                   trial_improvement_percent=None), []
+    return replace(
+        ctx.data, trial_drug=ctx.args["drug"], trial_doses=(), trial_improvement_percent=None
+    ), []
 
 
 @_effect
@@ -376,11 +494,21 @@ def start_continuous_trial(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
     assert p is not None and program is not None
     vol = ctx.args["volume_nl"]
     return replace(
-        ctx.data, trial_drug=p.drug, trial_doses=(), trial_improvement_percent=None,
-        device=ctx.args["device"], catheter_primed=True, catheter_dead_volume_nl=0,
-        drug=p.drug, concentration_ng_per_ml=p.concentration_ng_per_ml,
-        reservoir_nl_s_per_day=vol * DAY_S, filled_nl=ctx.data.filled_nl + vol, fills=1,
-        program=program, low_reservoir_active=False, empty_active=False,
+        ctx.data,
+        trial_drug=p.drug,
+        trial_doses=(),
+        trial_improvement_percent=None,
+        device=ctx.args["device"],
+        catheter_primed=True,
+        catheter_dead_volume_nl=0,
+        drug=p.drug,
+        concentration_ng_per_ml=p.concentration_ng_per_ml,
+        reservoir_nl_s_per_day=vol * DAY_S,
+        filled_nl=ctx.data.filled_nl + vol,
+        fills=1,
+        program=program,
+        low_reservoir_active=False,
+        empty_active=False,
     ), []
 
 
@@ -389,8 +517,16 @@ def give_trial_bolus(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
     d = ctx.data
     mass = ctx.args["mass_ng"]
     assert d.trial_drug is not None
-    delivery = Delivery("trial_bolus", d.now_s, d.now_s, d.trial_drug, 0, 0,
-                        dose.ng_to_fg_s_per_day(mass), ctx.state)
+    delivery = Delivery(
+        "trial_bolus",
+        d.now_s,
+        d.now_s,
+        d.trial_drug,
+        0,
+        0,
+        dose.ng_to_fg_s_per_day(mass),
+        ctx.state,
+    )
     data = _record(d, delivery)
     return replace(data, trial_doses=(*d.trial_doses, (d.now_s, mass))), [delivery]
 
@@ -413,9 +549,15 @@ def implant(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
     d = ctx.data
     dev = ctx.args["device"]
     return replace(
-        d, device=dev, catheter_dead_volume_nl=ctx.args["catheter_dead_volume_nl"],
-        catheter_primed=False, implanted_at_s=d.now_s, fills=0, last_increase_s=None,
-        **_battery(ctx, dev), **_emptied(d),
+        d,
+        device=dev,
+        catheter_dead_volume_nl=ctx.args["catheter_dead_volume_nl"],
+        catheter_primed=False,
+        implanted_at_s=d.now_s,
+        fills=0,
+        last_increase_s=None,
+        **_battery(ctx, dev),
+        **_emptied(d),
     ), []
 
 
@@ -428,7 +570,9 @@ def begin_refill(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
 def aspirate(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
     d = ctx.data
     return replace(
-        d, residual_recorded=True, reservoir_nl_s_per_day=0,
+        d,
+        residual_recorded=True,
+        reservoir_nl_s_per_day=0,
         aspirated_nl_s_per_day=d.aspirated_nl_s_per_day + d.reservoir_nl_s_per_day,
     ), []
 
@@ -439,12 +583,20 @@ def fill(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
     drug = ctx.spec.drugs[ctx.args["drug"]]
     conc = ctx.args["concentration_ng_per_ml"]
     vol = ctx.args["volume_nl"]
-    stable_s = drug.stability.refill_interval_s(first_fill=d.fills == 0, concentration_ng_per_ml=conc)
+    stable_s = drug.stability.refill_interval_s(
+        first_fill=d.fills == 0, concentration_ng_per_ml=conc
+    )
     return replace(
-        d, drug=drug.id, concentration_ng_per_ml=conc,
+        d,
+        drug=drug.id,
+        concentration_ng_per_ml=conc,
         reservoir_nl_s_per_day=d.reservoir_nl_s_per_day + vol * DAY_S,
-        filled_nl=d.filled_nl + vol, filled_this_session=True, fills=d.fills + 1,
-        refill_due_at_s=d.now_s + stable_s, low_reservoir_active=False, empty_active=False,
+        filled_nl=d.filled_nl + vol,
+        filled_this_session=True,
+        fills=d.fills + 1,
+        refill_due_at_s=d.now_s + stable_s,
+        low_reservoir_active=False,
+        empty_active=False,
         refill_overdue_active=False,
     ), []
 
@@ -454,8 +606,11 @@ def program(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
     d = ctx.data
     new = ctx.program
     assert isinstance(new, Program)
-    increased = d.program is not None and d.program.drug == new.drug and (
-        new.daily_fg_s_per_day > d.program.daily_fg_s_per_day)
+    increased = (
+        d.program is not None
+        and d.program.drug == new.drug
+        and (new.daily_fg_s_per_day > d.program.daily_fg_s_per_day)
+    )
     return replace(d, program=new, last_increase_s=d.now_s if increased else d.last_increase_s), []
 
 
@@ -478,8 +633,9 @@ def give_clinician_bolus(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
 
 @_effect
 def revise_catheter(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
-    return replace(ctx.data, catheter_dead_volume_nl=ctx.args["catheter_dead_volume_nl"],
-                   catheter_primed=False), []
+    return replace(
+        ctx.data, catheter_dead_volume_nl=ctx.args["catheter_dead_volume_nl"], catheter_primed=False
+    ), []
 
 
 @_effect
@@ -487,16 +643,25 @@ def battery_fault(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
     dev = ctx.device
     assert dev is not None and dev.eri_to_eos_s is not None
     now = ctx.data.now_s
-    return replace(ctx.data, battery_eri_active=True, eri_at_s=now,
-                   eos_at_s=now + dev.eri_to_eos_s.value), []
+    return replace(
+        ctx.data, battery_eri_active=True, eri_at_s=now, eos_at_s=now + dev.eri_to_eos_s.value
+    ), []
 
 
 @_effect
 def replace_pump(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
     d = ctx.data
     dev = ctx.args["device"]
-    return replace(d, device=dev, catheter_primed=False, implanted_at_s=d.now_s, fills=0,
-                   last_increase_s=None, **_battery(ctx, dev), **_emptied(d)), []
+    return replace(
+        d,
+        device=dev,
+        catheter_primed=False,
+        implanted_at_s=d.now_s,
+        fills=0,
+        last_increase_s=None,
+        **_battery(ctx, dev),
+        **_emptied(d),
+    ), []
 
 
 @_effect

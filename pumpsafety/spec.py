@@ -103,6 +103,7 @@ class TitrationSpec:
     max_increase_ng: Sourced | None = None
     max_increase_percent: Mapping[str, Sourced] = field(default_factory=dict)
     first_dose_multiplier_of_effective_trial_bolus: Sourced | None = None
+    max_decrease_percent_without_confirmation: Sourced | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,15 +313,21 @@ class _Reader:
         key = f"{self.key}.{name}"
         if raw is None:
             if required:
-                self.p.add(self.file, key, None, "missing sourced value {value, source, confidence}")
+                self.p.add(
+                    self.file, key, None, "missing sourced value {value, source, confidence}"
+                )
             return None
         if not isinstance(raw, dict):
-            self.p.add(self.file, key, raw, "must be {value = <int>, source = ..., confidence = ...}")
+            self.p.add(
+                self.file, key, raw, "must be {value = <int>, source = ..., confidence = ...}"
+            )
             return None
         value, source, conf = raw.get("value"), raw.get("source"), raw.get("confidence")
         ok = True
         if not _is_int(value):
             self.p.add(self.file, f"{key}.value", value, _int_hint(value))
+            ok = False
+        elif not isinstance(value, int):  # pragma: no cover - narrowed by _is_int above
             ok = False
         elif value < min_value or (max_value is not None and value > max_value):
             upper = "" if max_value is None else f"{max_value:_}"
@@ -345,7 +352,9 @@ class _Reader:
             return (), None
         values = raw["value"]
         if not values or not all(_is_int(v) and v > 0 for v in values):
-            self.p.add(self.file, f"{key}.value", values, "must be a non-empty list of positive ints")
+            self.p.add(
+                self.file, f"{key}.value", values, "must be a non-empty list of positive ints"
+            )
             return (), None
         holder = _Reader(self.p, self.file, {name: {**raw, "value": 1}}, self.key)
         src = holder.sourced(name)
@@ -462,23 +471,41 @@ def _load_drugs(p: _Problems, file: str, data: Mapping[str, Any]) -> dict[str, D
         soft_min = soft.sourced("min_daily_dose_ng") if soft else None
         soft_max = soft.sourced("max_daily_dose_ng", min_value=1) if soft else None
         soft_conc = (
-            soft.sourced("max_concentration_ng_per_ml", min_value=1, required=False) if soft else None
+            soft.sourced("max_concentration_ng_per_ml", min_value=1, required=False)
+            if soft
+            else None
         )
         where = f"drugs.{drug_id}"
         if max_daily and soft_max and soft_max.value > max_daily.value:
-            p.add(file, f"{where}.soft.max_daily_dose_ng.value", soft_max.value,
-                  f"must be <= hard.max_daily_dose_ng ({max_daily.value:_})")
+            p.add(
+                file,
+                f"{where}.soft.max_daily_dose_ng.value",
+                soft_max.value,
+                f"must be <= hard.max_daily_dose_ng ({max_daily.value:_})",
+            )
         if soft_min and soft_max and soft_min.value > soft_max.value:
-            p.add(file, f"{where}.soft.min_daily_dose_ng.value", soft_min.value,
-                  f"must be <= soft.max_daily_dose_ng ({soft_max.value:_})")
+            p.add(
+                file,
+                f"{where}.soft.min_daily_dose_ng.value",
+                soft_min.value,
+                f"must be <= soft.max_daily_dose_ng ({soft_max.value:_})",
+            )
         if max_conc and soft_conc and soft_conc.value > max_conc.value:
-            p.add(file, f"{where}.soft.max_concentration_ng_per_ml.value", soft_conc.value,
-                  f"must be <= hard.max_concentration_ng_per_ml ({max_conc.value:_})")
+            p.add(
+                file,
+                f"{where}.soft.max_concentration_ng_per_ml.value",
+                soft_conc.value,
+                f"must be <= hard.max_concentration_ng_per_ml ({max_conc.value:_})",
+            )
         if max_conc:
             for c in supplied:
                 if c > max_conc.value:
-                    p.add(file, f"{where}.supplied_concentrations_ng_per_ml", c,
-                          f"above hard.max_concentration_ng_per_ml ({max_conc.value:_})")
+                    p.add(
+                        file,
+                        f"{where}.supplied_concentrations_ng_per_ml",
+                        c,
+                        f"above hard.max_concentration_ng_per_ml ({max_conc.value:_})",
+                    )
         stability = _load_stability(r.sub("stability"))
         titration = _load_titration(r.sub("titration", required=False))
         trial = _load_trial(r.sub("trial", required=False))
@@ -518,12 +545,20 @@ def _load_stability(r: _Reader | None) -> StabilitySpec | None:
     )
     split = s.refill_max_s_diluted is not None and s.refill_max_s_undiluted is not None
     if s.refill_max_s is None and not split:
-        r.p.add(r.file, f"{r.key}.refill_max_s", None,
-                "needs refill_max_s, or refill_max_s_diluted + refill_max_s_undiluted")
+        r.p.add(
+            r.file,
+            f"{r.key}.refill_max_s",
+            None,
+            "needs refill_max_s, or refill_max_s_diluted + refill_max_s_undiluted",
+        )
         return None
     if s.refill_max_s is None and s.undiluted_concentration_ng_per_ml is None:
-        r.p.add(r.file, f"{r.key}.undiluted_concentration_ng_per_ml", None,
-                "required with the diluted/undiluted refill limits")
+        r.p.add(
+            r.file,
+            f"{r.key}.undiluted_concentration_ng_per_ml",
+            None,
+            "required with the diluted/undiluted refill limits",
+        )
         return None
     return s
 
@@ -537,7 +572,9 @@ def _load_titration(r: _Reader | None) -> TitrationSpec | None:
     if pct is not None:
         for origin in pct.data:
             if origin not in SPASTICITY_ORIGINS:
-                r.p.add(r.file, f"{pct.key}.{origin}", origin, f"must be one of {SPASTICITY_ORIGINS}")
+                r.p.add(
+                    r.file, f"{pct.key}.{origin}", origin, f"must be one of {SPASTICITY_ORIGINS}"
+                )
                 continue
             v = pct.sourced(origin, min_value=1, max_value=100)
             if v is not None:
@@ -551,6 +588,9 @@ def _load_titration(r: _Reader | None) -> TitrationSpec | None:
         max_increase_percent=percent,
         first_dose_multiplier_of_effective_trial_bolus=r.sourced(
             "first_dose_multiplier_of_effective_trial_bolus", min_value=1, required=False
+        ),
+        max_decrease_percent_without_confirmation=r.sourced(
+            "max_decrease_percent_without_confirmation", min_value=0, max_value=100, required=False
         ),
     )
 
@@ -604,17 +644,33 @@ def _load_devices(p: _Problems, file: str, data: Mapping[str, Any]) -> dict[str,
         if fixed is not None and kind != "constant_flow":
             p.add(file, f"{key}.fixed_rate_nl_per_day", fixed.value, "only for kind constant_flow")
         if min_rate and max_rate and min_rate.value > max_rate.value:
-            p.add(file, f"{key}.min_rate_nl_per_day.value", min_rate.value,
-                  f"must be <= max_rate_nl_per_day ({max_rate.value:_})")
+            p.add(
+                file,
+                f"{key}.min_rate_nl_per_day.value",
+                min_rate.value,
+                f"must be <= max_rate_nl_per_day ({max_rate.value:_})",
+            )
         if min_lock and max_lock and min_lock.value > max_lock.value:
-            p.add(file, f"{key}.min_lockout_s.value", min_lock.value,
-                  f"must be <= max_lockout_s ({max_lock.value:_})")
+            p.add(
+                file,
+                f"{key}.min_lockout_s.value",
+                min_lock.value,
+                f"must be <= max_lockout_s ({max_lock.value:_})",
+            )
         if low and empty and empty.value >= low.value:
-            p.add(file, f"{key}.empty_threshold_nl.value", empty.value,
-                  f"must be < low_reservoir_alarm_nl ({low.value:_})")
+            p.add(
+                file,
+                f"{key}.empty_threshold_nl.value",
+                empty.value,
+                f"must be < low_reservoir_alarm_nl ({low.value:_})",
+            )
         if eri and life and eri.value >= life.value:
-            p.add(file, f"{key}.eri_to_eos_s.value", eri.value,
-                  f"must be < service_life_s ({life.value:_})")
+            p.add(
+                file,
+                f"{key}.eri_to_eos_s.value",
+                eri.value,
+                f"must be < service_life_s ({life.value:_})",
+            )
         if None in (capacity, low, empty, tubing, margin, tol):
             continue
         assert capacity and low and empty and tubing and margin and tol
@@ -672,7 +728,12 @@ def _load_lifecycle(
         kind = r.text("kind", choices=("normal", "alarm", "terminal"))
         severity = body.get("severity")
         if kind == "alarm" and severity not in ("critical", "non_critical"):
-            p.add(file, f"states.{name}.severity", severity, "alarms need 'critical' or 'non_critical'")
+            p.add(
+                file,
+                f"states.{name}.severity",
+                severity,
+                "alarms need 'critical' or 'non_critical'",
+            )
         states[name] = StateSpec(
             name=name,
             phase=r.text("phase", choices=PHASES),
@@ -708,27 +769,42 @@ def _load_lifecycle(
         )
         for req in t.requirements:
             if requirements and req not in requirements:
-                p.add(file, f"transitions[{i}].requirements", req,
-                      "is not a requirement id declared in requirements.toml")
+                p.add(
+                    file,
+                    f"transitions[{i}].requirements",
+                    req,
+                    "is not a requirement id declared in requirements.toml",
+                )
         transitions.append(t)
     return states, tuple(transitions), tuple(resume), initial, improvement
 
 
 def _check_structure(p: _Problems, file: str, spec: Spec) -> None:
     """Structural checks on the lifecycle graph (all problems collected)."""
-    from pumpsafety.guards import GUARDS  # noqa: PLC0415 - guards imports spec types
+    from pumpsafety.guards import GUARDS
 
     declared = sorted(spec.states)
     if spec.initial not in spec.states:
-        p.add(file, "lifecycle.initial", spec.initial, f"not a declared state; declared: {declared}")
+        p.add(
+            file, "lifecycle.initial", spec.initial, f"not a declared state; declared: {declared}"
+        )
     for i, rule in enumerate(spec.resume):
         if rule.state not in spec.states:
-            p.add(file, f"resume[{i}].state", rule.state, f"not a declared state; declared: {declared}")
+            p.add(
+                file,
+                f"resume[{i}].state",
+                rule.state,
+                f"not a declared state; declared: {declared}",
+            )
         if rule.when is not None and rule.when not in GUARDS:
             p.add(file, f"resume[{i}].when", rule.when, "unknown guard name")
     if spec.resume and spec.resume[-1].when is not None:
-        p.add(file, f"resume[{len(spec.resume) - 1}].when", spec.resume[-1].when,
-              "the last resume entry must have no condition (the fallback)")
+        p.add(
+            file,
+            f"resume[{len(spec.resume) - 1}].when",
+            spec.resume[-1].when,
+            "the last resume entry must have no condition (the fallback)",
+        )
     for t in spec.transitions:
         key = f"transitions[{t.index}]"
         for s in t.source:
@@ -750,9 +826,13 @@ def _check_structure(p: _Problems, file: str, spec: Spec) -> None:
     for t in spec.transitions:
         for s in t.source:
             if (t.trigger, s) in seen:
-                p.add(file, f"transitions[{t.index}]", f"{t.trigger}@{s}",
-                      f"can never fire: transitions[{seen[(t.trigger, s)]}] has the same trigger "
-                      "and source and no 'when' condition")
+                p.add(
+                    file,
+                    f"transitions[{t.index}]",
+                    f"{t.trigger}@{s}",
+                    f"can never fire: transitions[{seen[(t.trigger, s)]}] has the same trigger "
+                    "and source and no 'when' condition",
+                )
             elif not t.when:
                 seen[(t.trigger, s)] = t.index
     if p.items:

@@ -1,0 +1,5 @@
+"""``python -m pumpsafety``."""
+
+from pumpsafety.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,279 @@
+"""The dose invariants the proofs establish, stated on a snapshot independently of the guards.
+
+Each invariant is a pure predicate ``(spec, state, data) -> bool`` on exact integers, with
+loops bounded by the length of the history and no hashing of quantities, so that CrossHair
+can decide it with every quantity symbolic. They are deliberately written apart from
+``guards.py``: the proofs check the model against this statement, not against itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pumpsafety.dose import DAY_S, FG_PER_NG
+from pumpsafety.records import Program, PumpData
+from pumpsafety.spec import Spec
+
+__all__ = [
+    "INVARIANTS",
+    "Invariant",
+    "broken_invariants",
+    "invariants_hold",
+    "needs_matching_program",
+]
+
+Invariant = Callable[[Spec, str, PumpData], bool]
+
+_LIMIT = FG_PER_NG * DAY_S  # ng -> fg·s/day
+# phases in which a device is implanted or attached (trial_continuous is added by name)
+_DEVICE_PHASES = frozenset({"implant", "refill", "delivery", "alarm", "end_of_life"})
+# guards and routing conditions after which the program matches the reservoir
+_MATCHING = frozenset({"program_matches_reservoir", "program_for_reservoir"})
+
+
+def needs_matching_program(spec: Spec) -> frozenset[str]:
+    """States in which the program must match the reservoir (I3 and its strengthening).
+
+    Every delivering state, and, to a fixpoint, every state with a transition into such a
+    state that does not itself establish the match with a guard or routing condition. The
+    ``program`` and ``start_continuous_trial`` events establish it by compiling a program
+    for the reservoir they check, so they count as establishing too.
+    """
+    need = {name for name, s in spec.states.items() if s.delivers}
+    changed = True
+    while changed:
+        changed = False
+        for t, src, dest, when in spec.expanded():
+            if dest not in need or src in need:
+                continue
+            if _MATCHING & {*t.guards, *when} or t.trigger == "start_continuous_trial":
+                continue
+            need.add(src)
+            changed = True
+    return frozenset(need)
+
+
+def _device_expected(spec: Spec, state: str) -> bool:
+    s = spec.states[state]
+    return state == "trial_continuous" or (s.phase in _DEVICE_PHASES and s.kind != "terminal")
+
+
+# --- I0: the structure the other invariants rely on -------------------------------------------
+
+
+def structure_consistent(spec: Spec, state: str, data: PumpData) -> bool:
+    """A device is attached where the state needs one; without a drug nothing is in the pump."""
+    if _device_expected(spec, state) and data.device not in spec.devices:
+        return False
+    if data.drug is None:
+        return data.reservoir_nl_s_per_day == 0 and data.concentration_ng_per_ml == 0
+    return data.drug in spec.drugs and data.concentration_ng_per_ml > 0
+
+
+# --- I2: the reservoir ------------------------------------------------------------------------
+
+
+def reservoir_within_capacity(spec: Spec, state: str, data: PumpData) -> bool:
+    """0 <= reservoir <= capacity; an aspirated reservoir not yet filled is empty (strengthening)."""
+    level = data.reservoir_nl_s_per_day
+    if level < 0:
+        return False
+    dev = spec.devices.get(data.device or "")
+    if dev is None:
+        return level == 0
+    if level > dev.reservoir_capacity_nl.value * DAY_S:
+        return False
+    # fill adds at most capacity - floor(level): exact only on an emptied reservoir
+    return not (
+        state == "filling" and data.residual_recorded and not data.filled_this_session
+    ) or (level == 0)
+
+
+# --- I3: delivery only of the programmed drug ---------------------------------------------------
+
+
+def program_matches_where_needed(spec: Spec, state: str, data: PumpData) -> bool:
+    """In a delivering state (and the states that lead into one unchecked) the program is
+    the program for the drug and concentration in the reservoir (SR-DOSE-05, SR-DEL-03)."""
+    if state not in needs_matching_program(spec):
+        return True
+    p = data.program
+    return (
+        p is not None
+        and data.drug is not None
+        and p.drug == data.drug
+        and p.concentration_ng_per_ml == data.concentration_ng_per_ml
+    )
+
+
+# --- I5: the program's own limits (the strengthening that makes I1 inductive under time) ------
+
+
+def program_within_limits(spec: Spec, state: str, data: PumpData) -> bool:
+    """One cycle of the program plus every allowed patient bolus fits its daily maximum, which
+    fits the drug's hard limit (SR-DOSE-02)."""
+    p = data.program
+    if p is None:
+        return True
+    drug = spec.drugs.get(p.drug)
+    if drug is None:
+        return False
+    limit_ng = p.prescription.max_daily_dose_ng
+    if limit_ng > drug.max_daily_dose_ng.value or not _rates_ok(p):
+        return False
+    boluses = p.prescription.patient_bolus
+    count = boluses.max_per_day if boluses is not None else 0
+    if p.bolus_volume_nl < 0 or count < 0:
+        return False
+    cycle = _cycle_volume_nl_s_per_day(p) * p.concentration_ng_per_ml
+    worst = cycle + count * p.bolus_volume_nl * p.concentration_ng_per_ml * DAY_S
+    return cycle == p.daily_fg_s_per_day and worst <= limit_ng * _LIMIT
+
+
+def _rates_ok(p: Program) -> bool:
+    if not p.rates or p.concentration_ng_per_ml <= 0:
+        return False
+    prev = -1
+    for start, rate in p.rates:
+        if rate < 0 or start <= prev or start < 0:
+            return False
+        prev = start
+    return prev < DAY_S
+
+
+def _cycle_volume_nl_s_per_day(p: Program) -> int:
+    total = 0
+    n = len(p.rates)
+    for i, (start, rate) in enumerate(p.rates):
+        end = p.rates[i + 1][0] if i + 1 < n else DAY_S + p.rates[0][0]
+        total += (end - start) * rate
+    return total
+
+
+# --- I1: the 24 h window rule with the committed basal ----------------------------------------
+
+
+def _committed_basal(p: Program, now_s: int) -> list[tuple[int, int, int]]:
+    """(start_s, end_s, rate_fg_per_day) of the program over (now_s, now_s + DAY_S]."""
+    rates = p.rates
+    if all(r == rates[0][1] for _, r in rates):
+        r = rates[0][1]
+        return [(now_s, now_s + DAY_S, r * p.concentration_ng_per_ml)] if r else []
+    out: list[tuple[int, int, int]] = []
+    day_start = now_s - now_s % DAY_S
+    for day in (day_start - DAY_S, day_start, day_start + DAY_S):
+        for i, (start, rate) in enumerate(rates):
+            end = rates[i + 1][0] if i + 1 < len(rates) else DAY_S + rates[0][0]
+            lo, hi = max(day + start, now_s), min(day + end, now_s + DAY_S)
+            if hi > lo and rate:
+                out.append((lo, hi, rate * p.concentration_ng_per_ml))
+    return out
+
+
+def _windows_within(
+    points: Sequence[tuple[int, int]],
+    basal: Sequence[tuple[int, int, int]],
+    *,
+    min_start_s: int,
+    max_start_s: int,
+    limit_fg_s_per_day: int,
+) -> bool:
+    # The total of a 24 h window is piecewise linear in its start with jumps at point doses;
+    # its supremum over [min, max] is at a breakpoint, approached from one side or the other.
+    starts = [min_start_s, max_start_s]
+    for at, _ in points:
+        starts += [at, at - DAY_S]
+    for lo, hi, _ in basal:
+        starts += [lo, hi, lo - DAY_S, hi - DAY_S]
+    for a in starts:
+        if not min_start_s <= a <= max_start_s:
+            continue
+        for closed_left in (False, True):
+            total = 0
+            for at, mass in points:
+                inside = a <= at < a + DAY_S if closed_left else a < at <= a + DAY_S
+                if inside:
+                    total += mass
+            for lo, hi, rate in basal:
+                overlap = min(hi, a + DAY_S) - max(lo, a)
+                if overlap > 0:
+                    total += rate * overlap
+            if total > limit_fg_s_per_day:
+                return False
+    return True
+
+
+def _history(
+    data: PumpData, drug: str
+) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]] | None:
+    points: list[tuple[int, int]] = []
+    basal: list[tuple[int, int, int]] = []
+    for d in data.recent:
+        if d.end_s < d.start_s or d.mass_fg_s_per_day < 0:
+            return None
+        if d.drug != drug:
+            continue
+        if d.start_s == d.end_s:
+            points.append((d.start_s, d.mass_fg_s_per_day))
+        else:
+            duration = d.end_s - d.start_s
+            rate = d.mass_fg_s_per_day // duration
+            if rate * duration != d.mass_fg_s_per_day:
+                return None  # a basal segment runs at one constant rate
+            basal.append((d.start_s, d.end_s, rate))
+    return points, basal
+
+
+def window_within_limit(spec: Spec, state: str, data: PumpData) -> bool:
+    """Every 24 h window that contains now, over the history plus the basal the program has
+    committed for the next 24 h, is within the daily maximum (SR-DOSE-01).
+
+    The committed form is the inductive strengthening of the window rule: the plain form
+    (past deliveries only) is not preserved by the passing of time. Trial doses given
+    without a program are held to the drug's hard limit.
+    """
+    for d in data.recent:
+        if d.end_s > data.now_s:
+            return False  # nothing is logged ahead of the clock
+    checks: list[tuple[str, int, Program | None]] = []
+    p = data.program
+    if p is not None:
+        checks.append((p.drug, p.prescription.max_daily_dose_ng, p))
+    trial_drug = spec.drugs.get(data.trial_drug or "")
+    if trial_drug is not None and (p is None or p.drug != trial_drug.id):
+        checks.append((trial_drug.id, trial_drug.max_daily_dose_ng.value, None))
+    for drug, limit_ng, program in checks:
+        split = _history(data, drug)
+        if split is None:
+            return False
+        points, basal = split
+        if program is not None:
+            basal += _committed_basal(program, data.now_s)
+        if not _windows_within(
+            points,
+            basal,
+            min_start_s=data.now_s - DAY_S,
+            max_start_s=data.now_s,
+            limit_fg_s_per_day=limit_ng * _LIMIT,
+        ):
+            return False
+    return True
+
+
+INVARIANTS: dict[str, Invariant] = {
+    "I0 structure_consistent": structure_consistent,
+    "I1 window_within_limit": window_within_limit,
+    "I2 reservoir_within_capacity": reservoir_within_capacity,
+    "I3 program_matches_where_needed": program_matches_where_needed,
+    "I5 program_within_limits": program_within_limits,
+}
+
+
+def invariants_hold(spec: Spec, state: str, data: PumpData) -> bool:
+    """Every dose invariant holds in (*state*, *data*)."""
+    return all(inv(spec, state, data) for inv in INVARIANTS.values())
+
+
+def broken_invariants(spec: Spec, state: str, data: PumpData) -> tuple[str, ...]:
+    """Names of the invariants that do not hold (for reporting a counterexample)."""
+    return tuple(name for name, inv in INVARIANTS.items() if not inv(spec, state, data))
