@@ -49,3 +49,25 @@ def test_unit_slip_on_the_command_line_is_exit_2() -> None:
                "2 mg", "--dose", "500 mcg", "--volume", "40 ml"], out=io.StringIO(), err=err)
     assert rc == 2
     assert "unit slip" in err.getvalue()
+
+
+def test_readme_example_runs() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - documentation examples
+
+
+def test_readme_opens_with_the_two_set_up_commands() -> None:
+    from pathlib import Path
+
+    lines = (Path(__file__).parent.parent / "README.md").read_text().splitlines()
+    assert lines[0] == "```console"
+    assert lines[1].endswith("pumpsafety verify --profile ci")
+    assert lines[2].endswith("pytest")
+    assert lines[3] == "```"
+    ci = (Path(__file__).parent.parent / ".ci" / "run").read_text()
+    assert lines[2] in ci
