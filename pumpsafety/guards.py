@@ -293,7 +293,7 @@ def _window_check(
     return None
 
 
-def _point_mass(ctx: Ctx) -> tuple[str, int, int]:
+def point_mass(ctx: Ctx) -> tuple[str, int, int]:
     """(argument name, argument value, mass in fg·s/day) of the dose this event gives."""
     conc = ctx.data.concentration_ng_per_ml
     if ctx.event == "give_trial_bolus":
@@ -305,6 +305,11 @@ def _point_mass(ctx: Ctx) -> tuple[str, int, int]:
     if ctx.event == "prime":
         v = ctx.args["volume_nl"]
         return "volume_nl", v, v * conc * DAY_S
+    if ctx.event == "give_catheter_access_bolus":
+        # SR-BOL-03: the catheter's content is pushed ahead of the injected dose
+        m = ctx.args["mass_ng"]
+        content = ctx.data.catheter_dead_volume_nl * conc * DAY_S
+        return "mass_ng", m, content + dose.ng_to_fg_s_per_day(m)
     if ctx.event == "request_patient_bolus":
         p = ctx.data.program
         assert p is not None and p.prescription.patient_bolus is not None
@@ -500,10 +505,14 @@ def titration_allowed(ctx: Ctx) -> PumpSafetyError | None:
     drug = ctx.drug
     if new is None or drug is None:
         return None  # program_within_limits reports it
-    old = ctx.data.program
     t = drug.titration
     p = new.prescription
-    if old is None or old.drug != new.drug:
+    # the dose to titrate from: the running program, or the last one for this drug (after a
+    # reset or a pump replacement); none at all means a first program (SR-TITR-01, SR-TITR-03)
+    old_daily = dict(ctx.data.last_daily_by_drug).get(new.drug)
+    if ctx.data.program is not None and ctx.data.program.drug == new.drug:
+        old_daily = ctx.data.program.daily_fg_s_per_day
+    if old_daily is None:
         if t is not None and t.max_first_daily_dose_ng is not None:
             first = t.max_first_daily_dose_ng.value
             if new.daily_fg_s_per_day > dose.ng_to_fg_s_per_day(first):
@@ -524,9 +533,9 @@ def titration_allowed(ctx: Ctx) -> PumpSafetyError | None:
                     requirement="SR-TITR-03",
                 )
         return None
-    step = new.daily_fg_s_per_day - old.daily_fg_s_per_day
+    step = new.daily_fg_s_per_day - old_daily
     if step < 0:
-        return _decrease_confirmed(ctx, old.daily_fg_s_per_day, new.daily_fg_s_per_day)
+        return _decrease_confirmed(ctx, old_daily, new.daily_fg_s_per_day)
     if step == 0 or t is None:
         return None
     last = ctx.data.last_increase_s
@@ -553,7 +562,7 @@ def titration_allowed(ctx: Ctx) -> PumpSafetyError | None:
         pct = t.max_increase_percent[origin].value
     max_ng = t.max_increase_ng.value if t.max_increase_ng else 0
     if not dose.titration_increase_allowed(
-        old.daily_fg_s_per_day,
+        old_daily,
         new.daily_fg_s_per_day,
         max_increase_ng=dose.ng_to_fg_s_per_day(max_ng),
         max_increase_percent=pct,
@@ -567,7 +576,7 @@ def titration_allowed(ctx: Ctx) -> PumpSafetyError | None:
             "daily dose",
             dose.fg_s_per_day_to_ng_ceil(new.daily_fg_s_per_day),
             f"an increase of at most {' and '.join(allowed)} over "
-            f"{dose.fg_s_per_day_to_ng_ceil(old.daily_fg_s_per_day):_} ng/day",
+            f"{dose.fg_s_per_day_to_ng_ceil(old_daily):_} ng/day",
             requirement="SR-TITR-02" if max_ng else "SR-TITR-04",
             reason="is too large a step",
         )
@@ -636,7 +645,7 @@ def trial_dose_allowed(ctx: Ctx) -> PumpSafetyError | None:
 
 @_guard
 def bolus_within_daily_limit(ctx: Ctx) -> PumpSafetyError | None:
-    name, value, mass = _point_mass(ctx)
+    name, value, mass = point_mass(ctx)
     if ctx.event == "give_trial_bolus":
         drug = ctx.drug
         assert drug is not None

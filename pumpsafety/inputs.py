@@ -78,6 +78,7 @@ EVENT_ARGS: Mapping[str, Mapping[str, tuple[str, int, int | None]]] = {
     "program": {"prescription": ("prescription", 0, None)},
     "prime": {"volume_nl": _VOLUME_POS},
     "give_clinician_bolus": {"mass_ng": _MASS},
+    "give_catheter_access_bolus": {"mass_ng": _MASS},
     "stop_delivery": {"confirm_withdrawal_risk": ("bool", 0, None)},
     "revise_catheter": {"catheter_dead_volume_nl": _VOLUME},
     "replace_pump": {"device": ("name", 0, None)},

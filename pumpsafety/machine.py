@@ -13,6 +13,7 @@ from pumpsafety import dose
 from pumpsafety.dose import DAY_S
 from pumpsafety.errors import DoseError, EventRejected, PumpSafetyError
 from pumpsafety.guards import GUARDS, Ctx
+from pumpsafety.guards import point_mass as _guard_point_mass
 from pumpsafety.guards import point_volume_nl as _point_volume_nl
 from pumpsafety.inputs import parse_args
 from pumpsafety.records import Delivery, DeliveryKind, EventRecord, Program, PumpData
@@ -606,12 +607,15 @@ def program(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
     d = ctx.data
     new = ctx.program
     assert isinstance(new, Program)
-    increased = (
-        d.program is not None
-        and d.program.drug == new.drug
-        and (new.daily_fg_s_per_day > d.program.daily_fg_s_per_day)
-    )
-    return replace(d, program=new, last_increase_s=d.now_s if increased else d.last_increase_s), []
+    last = dict(d.last_daily_by_drug)
+    increased = new.drug in last and new.daily_fg_s_per_day > last[new.drug]
+    last[new.drug] = new.daily_fg_s_per_day
+    return replace(
+        d,
+        program=new,
+        last_increase_s=d.now_s if increased else d.last_increase_s,
+        last_daily_by_drug=tuple(sorted(last.items())),
+    ), []
 
 
 @_effect
@@ -629,6 +633,41 @@ def request_patient_bolus(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
 @_effect
 def give_clinician_bolus(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
     return _point(ctx, "clinician_bolus")
+
+
+@_effect
+def give_catheter_access_bolus(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    d = ctx.data
+    assert d.drug is not None
+    _, _, mass = _guard_point_mass(ctx)
+    delivery = Delivery(
+        "catheter_access_bolus",
+        d.now_s,
+        d.now_s,
+        d.drug,
+        d.concentration_ng_per_ml,
+        0,
+        mass,
+        ctx.state,
+    )
+    return _record(d, delivery), [delivery]
+
+
+@_effect
+def low_battery_reset(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
+    dev = ctx.device
+    assert dev is not None and dev.eri_to_eos_s is not None
+    d = ctx.data
+    eos = d.now_s + dev.eri_to_eos_s.value
+    if d.eos_at_s is not None:
+        eos = min(eos, d.eos_at_s)
+    return replace(
+        d,
+        program=None,
+        battery_eri_active=True,
+        eri_at_s=min(d.now_s, d.eri_at_s or d.now_s),
+        eos_at_s=eos,
+    ), []
 
 
 @_effect

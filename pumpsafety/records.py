@@ -16,7 +16,9 @@ __all__ = [
 ]
 
 TimeBase = Literal["hour", "day"]
-DeliveryKind = Literal["basal", "patient_bolus", "clinician_bolus", "priming", "trial_bolus"]
+DeliveryKind = Literal[
+    "basal", "patient_bolus", "clinician_bolus", "catheter_access_bolus", "priming", "trial_bolus"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +191,7 @@ class PumpData:
     # program
     program: Program | None = None
     last_increase_s: int | None = None
+    last_daily_by_drug: tuple[tuple[str, int], ...] = ()  # (drug, daily fg·s/day) of last program
     # alarm conditions that outlive a state change
     low_reservoir_active: bool = False
     empty_active: bool = False

@@ -418,3 +418,44 @@ def test_seven_years_cost_events_not_seconds(spec: Spec) -> None:
     # one basal segment per interval between clock events, not per second or per day
     assert len(m.log) < 100
     assert m.state in ("end_of_service", "alarm_empty_reservoir")
+
+
+def test_low_battery_reset_stops_delivery_and_discards_the_program(spec: Spec) -> None:
+    m = delivering(spec)
+    m.fire("low_battery_reset")
+    assert m.state == "alarm_low_battery_reset"
+    assert m.data.program is None and m.data.battery_eri_active
+    before = m.data.delivered_nl_s_per_day
+    m.advance(HOUR)
+    assert m.data.delivered_nl_s_per_day == before
+    with pytest.raises(EventRejected):
+        m.fire("resume_delivery")  # never resumes an unverified program (SR-PWR-02)
+    # a new program is titrated from the last known dose, not from the trial bolus
+    with pytest.raises(DoseError) as jump:
+        m.fire("program", prescription=baclofen_prescription(200_000))
+    assert jump.value.requirement == "SR-TITR-04"
+    m.fire("program", prescription=baclofen_prescription(100_000))
+    assert m.state == "alarm_battery_eri"
+
+
+def test_catheter_access_bolus_counts_the_catheter_content(spec: Spec) -> None:
+    m = delivering(spec, prescription=baclofen_prescription(100_000, max_daily_dose_ng=400_000))
+    m.advance(DAY)
+    # catheter 0.1 ml of 500 mcg/ml = 50 mcg pushed ahead of the injected 100 mcg
+    m.fire("give_catheter_access_bolus", mass_ng=100_000)
+    last = m.log[-1]
+    assert last.mass_fg_s_per_day == (50_000 + 100_000) * 10**6 * DAY_S  # type: ignore[union-attr]
+    with pytest.raises(DoseError) as over:
+        m.fire("give_catheter_access_bolus", mass_ng=100_000)
+    assert over.value.requirement == "SR-DOSE-01"
+
+
+def test_replacement_keeps_titrating_from_the_last_dose(spec: Spec) -> None:
+    m = delivering(spec, prescription=baclofen_prescription(100_000))
+    m.advance(DAY)
+    m.fire("program", prescription=baclofen_prescription(130_000))
+    m.fire("detect_motor_stall")
+    m.fire("replace_pump", device="synchromed_ii_40")
+    fill(m, 20_000_000)
+    m.fire("program", prescription=baclofen_prescription(130_000))  # no trial-bolus cap now
+    assert m.state == "priming"
