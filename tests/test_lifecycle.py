@@ -445,8 +445,9 @@ def test_catheter_access_bolus_counts_the_catheter_content(spec: Spec) -> None:
     m.fire("give_catheter_access_bolus", mass_ng=100_000)
     last = m.log[-1]
     assert last.mass_fg_s_per_day == (50_000 + 100_000) * 10**6 * DAY_S  # type: ignore[union-attr]
+    m.fire("give_catheter_access_bolus", mass_ng=100_000)  # window total exactly 400 mcg
     with pytest.raises(DoseError) as over:
-        m.fire("give_catheter_access_bolus", mass_ng=100_000)
+        m.fire("give_catheter_access_bolus", mass_ng=1)
     assert over.value.requirement == "SR-DOSE-01"
 
 
