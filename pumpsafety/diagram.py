@@ -131,12 +131,16 @@ def _check_highlight(spec: Spec, highlight: Iterable[Sequence[str]] | None) -> l
     for i, raw in enumerate(highlight):
         items = list(raw)
         if len(items) != 3 or not all(isinstance(x, str) for x in items):
-            msg = f"highlight[{i}]={raw!r} must be [source, trigger, dest] (three state/event names)"
+            msg = (
+                f"highlight[{i}]={raw!r} must be [source, trigger, dest] (three state/event names)"
+            )
             raise ValueError(msg)
         step: Step = (items[0], items[1], items[2])
         if step not in known:
-            msg = (f"highlight[{i}]={list(step)!r} is not a transition of the spec "
-                   f"({spec.path}); no edge {step[0]} --{step[1]}--> {step[2]}")
+            msg = (
+                f"highlight[{i}]={list(step)!r} is not a transition of the spec "
+                f"({spec.path}); no edge {step[0]} --{step[1]}--> {step[2]}"
+            )
             raise ValueError(msg)
         steps.append(step)
     return steps
@@ -178,6 +182,17 @@ def _build(
             direct.setdefault((t.index, dest), []).append((src, step))
 
     edges: list[_Edge] = []
+    loops: dict[tuple[str, bool], list[tuple[tuple[str, ...], Step]]] = {}
+    for (index, dest), group in list(direct.items()):
+        if all(src == dest for src, _ in group):
+            del direct[(index, dest)]
+            trigger, guards, when, clock = meta[index]
+            loops.setdefault((dest, clock), []).append((_label(trigger, guards, when), group[0][1]))
+    for (state, clock), items in loops.items():
+        # one loop per state and kind: several loops on one node would stack their labels
+        items.sort()
+        lines = tuple(line for label, _ in items for line in label)
+        edges.append(_Edge(state, state, lines, clock, tuple(step for _, step in items)))
     junction_ids: list[str] = []
     lists: dict[str, tuple[str, ...]] = {}
     for (index, dest), group in direct.items():
@@ -234,9 +249,8 @@ def _step_text(numbers: list[int]) -> str:
     return f"step {shown}{', …' if len(numbers) > 4 else ''}"
 
 
-def _title(spec: Spec, phase: str | None) -> str:
-    where = "full lifecycle" if phase is None else f"phase {phase}"
-    return f"pumpsafety lifecycle: {where} (spec sha256 {spec.digest[:12]})"
+def _title(phase: str | None) -> str:
+    return "Pump lifecycle" if phase is None else f"Pump lifecycle: {phase.replace('_', ' ')} phase"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,11 +274,16 @@ def to_mermaid(
     Raises:
         ValueError: unknown *phase*, or a highlighted step that is not a transition of *spec*.
     """
-    d = _build(spec, phase=phase, highlight=highlight, include_self_loops=include_self_loops,
-               junctions=False)
+    d = _build(
+        spec,
+        phase=phase,
+        highlight=highlight,
+        include_self_loops=include_self_loops,
+        junctions=False,
+    )
     out = [
         "---",
-        f"title: {_title(spec, d.phase)}",
+        f"title: {_title(d.phase)}",
         "---",
         "stateDiagram-v2",
         "    %% Generated from the spec by pumpsafety.diagram; do not edit by hand.",
@@ -319,7 +338,7 @@ def to_mermaid(
         out.append(f"    classDef {name} {style}")
     for name in styles:
         if name in kinds:
-            out.append(f"    class {','.join(kinds[name])} {name}")
+            out.append(f"    class {','.join(sorted(kinds[name]))} {name}")
     if d.visited:
         out.append(f"    class {','.join(sorted(d.visited))} visited")
     return "\n".join(out) + "\n"
@@ -366,49 +385,67 @@ def to_dot(
     Same arguments and errors as :func:`to_mermaid`. An event that leaves three or more
     states for the same destination is drawn once, from a small junction dot.
     """
-    d = _build(spec, phase=phase, highlight=highlight, include_self_loops=include_self_loops,
-               junctions=True)
+    d = _build(
+        spec,
+        phase=phase,
+        highlight=highlight,
+        include_self_loops=include_self_loops,
+        junctions=True,
+    )
     out = [
         "// Generated from the spec by pumpsafety.diagram; do not edit by hand.",
         f"digraph {_q('lifecycle' if d.phase is None else d.phase)} {{",
-        "    graph [rankdir=TB, newrank=true, concentrate=true, nodesep=0.25, ranksep=0.55, fontname=Helvetica,"
+        "    graph [rankdir=TB, newrank=true, nodesep=0.25, ranksep=0.55, fontname=Helvetica,"
         " fontsize=18, labelloc=t, labeljust=l,",
-        f"           label={_q(_title(spec, d.phase))}];",
+        f"           label={_q(_title(d.phase))}];",
         '    node [shape=box, style="rounded,filled", fontname=Helvetica, fontsize=12,'
-        " margin=\"0.12,0.06\"];",
+        ' margin="0.12,0.06"];',
         '    edge [fontname=Helvetica, fontsize=9, color="#424242", fontcolor="#212121",'
         " arrowsize=0.7];",
     ]
     if spec.initial in {s.name for s in d.states}:
-        out.append('    "__start" [shape=circle, style=filled, fillcolor=black, label="",'
-                   " width=0.18, fixedsize=true];")
+        out.append(
+            '    "__start" [shape=circle, style=filled, fillcolor=black, label="",'
+            " width=0.18, fixedsize=true];"
+        )
         out.append(f'    "__start" -> {_q(spec.initial)};')
     for phase_name in (*PHASES, *sorted({s.phase for s in d.states} - set(PHASES))):
         members = [s for s in d.states if s.phase == phase_name]
         if not members:
             continue
         out.append(f"    subgraph {_q('cluster_' + phase_name)} {{")
-        out.append(f'        label={_q(phase_name.replace("_", " "))}; style="rounded,filled";'
-                   ' fillcolor="#f5f7fa"; color="#b0bec5"; fontsize=14;')
+        out.append(
+            f'        label={_q(phase_name.replace("_", " "))}; style="rounded,filled";'
+            ' fillcolor="#f5f7fa"; color="#b0bec5"; fontsize=14;'
+        )
         for s in members:
             out.append(f"        {_q(s.name)} [{_node_attrs(d, s)}];")
         out.append("    }")
     for s in d.outside:
-        attrs = ('fillcolor="#fafafa", color="#9e9e9e", fontcolor="#757575", '
-                 'style="rounded,filled,dashed"')
+        attrs = (
+            'fillcolor="#fafafa", color="#9e9e9e", fontcolor="#757575", '
+            'style="rounded,filled,dashed"'
+        )
+        if s.name in d.visited:
+            attrs += f', color="{_HIGHLIGHT}", penwidth=3'
+
         label = _q(f"{s.name}\n({s.phase.replace('_', ' ')})").replace("\n", "\\n")
         out.append(f"    {_q(s.name)} [{attrs}, label={label}];")
     if d.choice is not None:
-        out.append(f'    {_q(d.choice)} [shape=diamond, style=filled, fillcolor="#eceff1",'
-                   ' color="#546e7a", label="resume", fontsize=10, width=0.9, height=0.5];')
+        out.append(
+            f'    {_q(d.choice)} [shape=diamond, style=filled, fillcolor="#eceff1",'
+            ' color="#546e7a", label="resume", fontsize=10, width=0.9, height=0.5];'
+        )
     for j in d.junctions:
         out.append(f'    {_q(j)} [shape=point, width=0.09, color="#424242", label=""];')
     for box, sources in sorted(d.lists.items()):
         lines = [f"from any of these {len(sources)} states:", *_wrap(sources, width=44)]
         hit = any(s in d.visited for s in sources)
         colour = _HIGHLIGHT if hit else "#78909c"
-        out.append(f'    {_q(box)} [shape=note, style=filled, fillcolor="#ffffff", color="{colour}",'
-                   f" fontsize=10, label={_dot_label(lines)}];")
+        out.append(
+            f'    {_q(box)} [shape=note, style=filled, fillcolor="#ffffff", color="{colour}",'
+            f" fontsize=10, label={_dot_label(lines)}];"
+        )
         # invisible edges rank the box below its sources, as if every edge were drawn
         out.extend(f"    {_q(src)} -> {_q(box)} [style=invis];" for src in sources)
     for e in d.edges:
@@ -490,8 +527,9 @@ def render(
         ValueError: unknown *fmt* or *phase*, or a highlighted step not in *spec*.
     """
     if fmt == "mermaid":
-        return to_mermaid(spec, phase=phase, highlight=highlight,
-                          include_self_loops=include_self_loops)
+        return to_mermaid(
+            spec, phase=phase, highlight=highlight, include_self_loops=include_self_loops
+        )
     source = to_dot(spec, phase=phase, highlight=highlight, include_self_loops=include_self_loops)
     if fmt == "dot":
         return source
@@ -508,9 +546,12 @@ def dot_to_image(source: str, fmt: str) -> bytes:
     if program is None:
         msg = f"{fmt} output needs Graphviz's 'dot' program, which is not on PATH: {INSTALL_HINT}"
         raise GraphvizError(msg)
-    done = subprocess.run(  # noqa: S603 - fixed argument list, program found on PATH
-        [program, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
-        check=False, timeout=120,
+    done = subprocess.run(
+        [program, f"-T{fmt}"],
+        input=source.encode("utf-8"),
+        capture_output=True,
+        check=False,
+        timeout=120,
     )
     if done.returncode != 0:
         detail = " ".join(done.stderr.decode("utf-8", "replace").split())

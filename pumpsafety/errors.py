@@ -6,7 +6,9 @@
     ├── SpecError(ValueError)       a spec directory is malformed or inconsistent (all at once)
     ├── DoseError(ValueError)       an input is outside its allowed range, mistyped or mis-unit
     │   └── DoseLimitExceeded       accepting the input would break a cumulative dose limit
-    └── EventRejected               event unknown, not allowed in this state, or a guard said no
+    ├── EventRejected               event unknown, not allowed in this state, or a guard said no
+    └── GraphvizError(RuntimeError) SVG/PNG asked for but Graphviz `dot` is not installed
+                                    (defined in pumpsafety.diagram)
 
 Every error carries its facts as attributes and builds its message from them.
 """

@@ -69,7 +69,9 @@ def therapy_timeline(
     """
     dev = spec.devices.get(device)
     if dev is None:
-        raise DoseError("device", device, f"one of {sorted(spec.devices)}", requirement="SR-INPUT-01")
+        raise DoseError(
+            "device", device, f"one of {sorted(spec.devices)}", requirement="SR-INPUT-01"
+        )
     d = spec.drugs.get(drug)
     if d is None:
         raise DoseError("drug", drug, f"one of {sorted(spec.drugs)}", requirement="SR-DOSE-03")
@@ -79,11 +81,16 @@ def therapy_timeline(
     cmax = d.max_concentration_ng_per_ml.value
     if not 1 <= concentration_ng_per_ml <= cmax:
         raise DoseError(
-            "concentration_ng_per_ml", concentration_ng_per_ml, f"1..{cmax:_}", requirement="SR-DOSE-03"
+            "concentration_ng_per_ml",
+            concentration_ng_per_ml,
+            f"1..{cmax:_}",
+            requirement="SR-DOSE-03",
         )
     hard = d.max_daily_dose_ng.value
     if not 0 <= dose_ng_per_day <= hard:
-        raise DoseError("dose_ng_per_day", dose_ng_per_day, f"0..{hard:_}", requirement="SR-DOSE-01")
+        raise DoseError(
+            "dose_ng_per_day", dose_ng_per_day, f"0..{hard:_}", requirement="SR-DOSE-01"
+        )
     rate = dose.volume_rate_floor_nl_per_day(dose_ng_per_day, concentration_ng_per_ml)
     if dev.fixed_rate_nl_per_day is not None:
         rate = dev.fixed_rate_nl_per_day.value
@@ -116,7 +123,9 @@ def run_timeline(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         spec,
         device=args.device,
         drug=args.drug,
-        concentration_ng_per_ml=parse_quantity("concentration", _num(args.concentration), "concentration"),
+        concentration_ng_per_ml=parse_quantity(
+            "concentration", _num(args.concentration), "concentration"
+        ),
         dose_ng_per_day=parse_quantity("dose", _num(args.dose), "mass"),
         volume_nl=parse_quantity("volume", _num(args.volume), "volume"),
     )
