@@ -264,8 +264,30 @@ class _Reader:
 
     def __init__(self, problems: _Problems, file: str, data: Mapping[str, Any], key: str) -> None:
         self.p, self.file, self.data, self.key = problems, file, data, key
+        self.seen: set[str] = set()
+
+    def done(self) -> None:
+        """Report keys nobody read: a misspelt optional key must not silently drop a limit."""
+        for name in sorted(set(self.data) - self.seen):
+            known = ", ".join(sorted(self.seen)) or "none"
+            self.p.add(self.file, f"{self.key}.{name}".lstrip("."), self.data[name],
+                       f"unknown key (misspelt?); read here: {known}")
+
+    def info(self, name: str = "info") -> None:
+        """An optional table of informational sourced values, kept for the record."""
+        table = self.sub(name, required=False)
+        if table is None:
+            return
+        for key in table.data:
+            if isinstance(table.data[key], dict) and "value" in table.data[key]:
+                holder = _Reader(self.p, self.file, {key: {**table.data[key], "value": 0}}, table.key)
+                holder.sourced(key)
+            elif not isinstance(table.data[key], str | bool):
+                self.p.add(self.file, f"{table.key}.{key}", table.data[key],
+                           "info entries are sourced values, text or true/false")
 
     def sub(self, name: str, *, required: bool = True) -> _Reader | None:
+        self.seen.add(name)
         value = self.data.get(name)
         if value is None:
             if required:
@@ -277,6 +299,7 @@ class _Reader:
         return _Reader(self.p, self.file, value, f"{self.key}.{name}")
 
     def text(self, name: str, *, choices: tuple[str, ...] = (), default: str | None = None) -> str:
+        self.seen.add(name)
         value = self.data.get(name, default)
         if not isinstance(value, str) or not value:
             self.p.add(self.file, f"{self.key}.{name}", value, "must be a non-empty string")
@@ -286,6 +309,7 @@ class _Reader:
         return value
 
     def flag(self, name: str, default: bool = False) -> bool:
+        self.seen.add(name)
         value = self.data.get(name, default)
         if not isinstance(value, bool):
             self.p.add(self.file, f"{self.key}.{name}", value, "must be true or false")
@@ -293,6 +317,7 @@ class _Reader:
         return value
 
     def names(self, name: str) -> tuple[str, ...]:
+        self.seen.add(name)
         value = self.data.get(name, [])
         if isinstance(value, str):
             value = [value]
@@ -309,6 +334,7 @@ class _Reader:
         max_value: int | None = None,
         required: bool = True,
     ) -> Sourced | None:
+        self.seen.add(name)
         raw = self.data.get(name)
         key = f"{self.key}.{name}"
         if raw is None:
@@ -345,6 +371,7 @@ class _Reader:
         return Sourced(value, source, conf)
 
     def sourced_list(self, name: str) -> tuple[tuple[int, ...], Sourced | None]:
+        self.seen.add(name)
         raw = self.data.get(name)
         key = f"{self.key}.{name}"
         if not isinstance(raw, dict) or not isinstance(raw.get("value"), list):
@@ -447,6 +474,7 @@ def _load_requirements(p: _Problems, file: str, data: Mapping[str, Any]) -> dict
             source=r.text("source"),
             confidence=r.text("confidence", choices=CONFIDENCES),
         )
+        r.done()
         if req.id in out:
             p.add(file, f"requirements[{i}].id", req.id, "duplicate requirement id")
         out[req.id] = req
@@ -528,6 +556,10 @@ def _load_drugs(p: _Problems, file: str, data: Mapping[str, Any]) -> dict[str, D
             titration=titration,
             trial=trial,
         )
+        r.info()
+        for reader in (r, hard, soft):
+            if reader is not None:
+                reader.done()
     return out
 
 
@@ -543,6 +575,8 @@ def _load_stability(r: _Reader | None) -> StabilitySpec | None:
             "undiluted_concentration_ng_per_ml", min_value=1, required=False
         ),
     )
+    r.info()
+    r.done()
     split = s.refill_max_s_diluted is not None and s.refill_max_s_undiluted is not None
     if s.refill_max_s is None and not split:
         r.p.add(
@@ -571,6 +605,7 @@ def _load_titration(r: _Reader | None) -> TitrationSpec | None:
     pct = r.sub("max_increase_percent", required=False)
     if pct is not None:
         for origin in pct.data:
+            pct.seen.add(origin)
             if origin not in SPASTICITY_ORIGINS:
                 r.p.add(
                     r.file, f"{pct.key}.{origin}", origin, f"must be one of {SPASTICITY_ORIGINS}"
@@ -581,7 +616,7 @@ def _load_titration(r: _Reader | None) -> TitrationSpec | None:
                 percent[origin] = v
     if interval is None:
         return None
-    return TitrationSpec(
+    titration = TitrationSpec(
         min_increase_interval_s=interval,
         max_first_daily_dose_ng=r.sourced("max_first_daily_dose_ng", min_value=1, required=False),
         max_increase_ng=r.sourced("max_increase_ng", min_value=1, required=False),
@@ -593,6 +628,11 @@ def _load_titration(r: _Reader | None) -> TitrationSpec | None:
             "max_decrease_percent_without_confirmation", min_value=0, max_value=100, required=False
         ),
     )
+    r.info()
+    r.done()
+    if pct is not None:
+        pct.done()
+    return titration
 
 
 def _load_trial(r: _Reader | None) -> TrialSpec | None:
@@ -606,6 +646,8 @@ def _load_trial(r: _Reader | None) -> TrialSpec | None:
     interval = r.sourced("min_bolus_interval_s", min_value=0, required=False)
     if observation is None:
         return None
+    r.info()
+    r.done()
     if list(doses) != sorted(doses):
         r.p.add(r.file, f"{r.key}.bolus_doses_ng.value", list(doses), "must be in increasing order")
     return TrialSpec(doses, src, interval, observation)
@@ -698,6 +740,8 @@ def _load_devices(p: _Problems, file: str, data: Mapping[str, Any]) -> dict[str,
             min_lockout_s=min_lock,
             max_lockout_s=max_lock,
         )
+        r.info()
+        r.done()
     return out
 
 
@@ -715,6 +759,10 @@ def _load_lifecycle(
     improvement = (
         life.sourced("min_trial_improvement_percent", min_value=1, max_value=100) if life else None
     )
+    if life is not None:
+        life.done()
+    top.seen.update(("states", "resume", "transitions"))
+    top.done()
     states: dict[str, StateSpec] = {}
     raw_states = data.get("states")
     if not isinstance(raw_states, dict) or not raw_states:
@@ -726,6 +774,7 @@ def _load_lifecycle(
             continue
         r = _Reader(p, file, body, f"states.{name}")
         kind = r.text("kind", choices=("normal", "alarm", "terminal"))
+        r.seen.add("severity")
         severity = body.get("severity")
         if kind == "alarm" and severity not in ("critical", "non_critical"):
             p.add(
@@ -742,11 +791,14 @@ def _load_lifecycle(
             delivers=r.flag("delivers"),
             severity=severity if isinstance(severity, str) else None,
         )
+        r.done()
     resume: list[ResumeRule] = []
     for i, item in enumerate(data.get("resume", [])):
         r = _Reader(p, file, item if isinstance(item, dict) else {}, f"resume[{i}]")
+        r.seen.add("when")
         when = item.get("when") if isinstance(item, dict) else None
         resume.append(ResumeRule(r.text("state"), when if isinstance(when, str) else None))
+        r.done()
     transitions: list[TransitionSpec] = []
     raw_tr = data.get("transitions")
     if not isinstance(raw_tr, list) or not raw_tr:
@@ -767,6 +819,7 @@ def _load_lifecycle(
             requirements=r.names("requirements"),
             index=i,
         )
+        r.done()
         for req in t.requirements:
             if requirements and req not in requirements:
                 p.add(

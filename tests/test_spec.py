@@ -32,6 +32,7 @@ EXPECTED = {
     "low_alarm_above_capacity": ["devices.test_pump.low_reservoir_alarm_nl.value", "40000000",
                                  "allowed range 0..20_000_000"],
     "not_toml": ["requirements.toml", "not valid TOML"],
+    "misspelt_optional_key": ["drugs.ziconotide.stability.refill_max_sec", "unknown key (misspelt?)"],
 }
 
 
