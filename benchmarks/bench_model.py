@@ -25,11 +25,20 @@ HOUR = 3_600
 SPEC = load_spec()
 CONC = 500_000
 RX = Prescription.constant(
-    "baclofen", CONC, 100_000, max_daily_dose_ng=400_000, spasticity_origin="spinal",
-    confirm_soft_limits=True, patient_bolus=PatientBolus(mass_ng=20_000, lockout_s=4 * HOUR, max_per_day=4),
+    "baclofen",
+    CONC,
+    100_000,
+    max_daily_dose_ng=400_000,
+    spasticity_origin="spinal",
+    confirm_soft_limits=True,
+    patient_bolus=PatientBolus(mass_ng=20_000, lockout_s=4 * HOUR, max_per_day=4),
 )
-CYCLE = [("detect_motor_stall", {}), ("recover_stall", {}),
-         ("stop_delivery", {"confirm_withdrawal_risk": True}), ("resume_delivery", {})]
+CYCLE = [
+    ("detect_motor_stall", {}),
+    ("recover_stall", {}),
+    ("stop_delivery", {"confirm_withdrawal_risk": True}),
+    ("resume_delivery", {}),
+]
 
 
 def median_s(fn: Callable[[], object], repeat: int) -> float:
@@ -56,8 +65,13 @@ def new_pump() -> PumpModel:
 def _refill(m: PumpModel, *, first: bool = False) -> None:
     m.fire("begin_refill")
     m.fire("aspirate", residual_nl=m.reservoir_nl)
-    m.fire("fill", drug="baclofen", concentration_ng_per_ml=CONC, confirm_concentration_ng_per_ml=CONC,
-           volume_nl=10_000_000)
+    m.fire(
+        "fill",
+        drug="baclofen",
+        concentration_ng_per_ml=CONC,
+        confirm_concentration_ng_per_ml=CONC,
+        volume_nl=10_000_000,
+    )
     m.fire("finish_refill")
     if m.state == "awaiting_program":
         m.fire("program", prescription=RX)
@@ -79,8 +93,14 @@ def bare_machine() -> tuple[object, Machine]:
         pass
 
     model = Model()
-    machine = Machine(model=model, states=list(SPEC.states), initial="delivering", auto_transitions=False,
-                      ignore_invalid_triggers=False, queued=False)
+    machine = Machine(
+        model=model,
+        states=list(SPEC.states),
+        initial="delivering",
+        auto_transitions=False,
+        ignore_invalid_triggers=False,
+        queued=False,
+    )
     for t, src, dest, _ in SPEC.expanded():
         machine.add_transition(t.trigger, src, dest)
     return model, machine
@@ -129,17 +149,23 @@ def main() -> None:
     n = args.events
     t_model = median_s(lambda: model_events(n), args.repeat)
     t_bare = median_s(lambda: bare_events(n), args.repeat)
-    print(f"events/s  PumpModel {n / t_model:>10,.0f}   bare transitions {n / t_bare:>10,.0f}   "
-          f"ratio {t_model / t_bare:.1f}x slower (median of {args.repeat}, {n} events)")
+    print(
+        f"events/s  PumpModel {n / t_model:>10,.0f}   bare transitions {n / t_bare:>10,.0f}   "
+        f"ratio {t_model / t_bare:.1f}x slower (median of {args.repeat}, {n} events)"
+    )
     t1 = median_s(lambda: therapy(1), args.repeat)
     t7 = median_s(lambda: therapy(7), args.repeat)
     e1, e7 = therapy(1), therapy(7)
-    print(f"therapy   1 year {t1:.3f} s ({e1} log entries)   7 years {t7:.3f} s ({e7} log entries)   "
-          f"time ratio {t7 / t1:.2f}, log ratio {e7 / e1:.2f}")
+    print(
+        f"therapy   1 year {t1:.3f} s ({e1} log entries)   7 years {t7:.3f} s ({e7} log entries)   "
+        f"time ratio {t7 / t1:.2f}, log ratio {e7 / e1:.2f}"
+    )
     i1 = median_s(lambda: idle(1), args.repeat)
     i7 = median_s(lambda: idle(7), args.repeat)
-    print(f"idle      1 year {i1 * 1e3:.2f} ms ({idle(1)} entries)   7 years {i7 * 1e3:.2f} ms "
-          f"({idle(7)} entries)   time ratio {i7 / i1:.2f}")
+    print(
+        f"idle      1 year {i1 * 1e3:.2f} ms ({idle(1)} entries)   7 years {i7 * 1e3:.2f} ms "
+        f"({idle(7)} entries)   time ratio {i7 / i1:.2f}"
+    )
 
 
 if __name__ == "__main__":

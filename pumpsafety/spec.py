@@ -270,8 +270,12 @@ class _Reader:
         """Report keys nobody read: a misspelt optional key must not silently drop a limit."""
         for name in sorted(set(self.data) - self.seen):
             known = ", ".join(sorted(self.seen)) or "none"
-            self.p.add(self.file, f"{self.key}.{name}".lstrip("."), self.data[name],
-                       f"unknown key (misspelt?); read here: {known}")
+            self.p.add(
+                self.file,
+                f"{self.key}.{name}".lstrip("."),
+                self.data[name],
+                f"unknown key (misspelt?); read here: {known}",
+            )
 
     def info(self, name: str = "info") -> None:
         """An optional table of informational sourced values, kept for the record."""
@@ -280,11 +284,17 @@ class _Reader:
             return
         for key in table.data:
             if isinstance(table.data[key], dict) and "value" in table.data[key]:
-                holder = _Reader(self.p, self.file, {key: {**table.data[key], "value": 0}}, table.key)
+                holder = _Reader(
+                    self.p, self.file, {key: {**table.data[key], "value": 0}}, table.key
+                )
                 holder.sourced(key)
             elif not isinstance(table.data[key], str | bool):
-                self.p.add(self.file, f"{table.key}.{key}", table.data[key],
-                           "info entries are sourced values, text or true/false")
+                self.p.add(
+                    self.file,
+                    f"{table.key}.{key}",
+                    table.data[key],
+                    "info entries are sourced values, text or true/false",
+                )
 
     def sub(self, name: str, *, required: bool = True) -> _Reader | None:
         self.seen.add(name)

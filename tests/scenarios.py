@@ -30,7 +30,9 @@ def baclofen_prescription(
     )
 
 
-def implanted(spec: Spec, *, device: str = "synchromed_ii_40", catheter_nl: int = 100_000) -> PumpModel:
+def implanted(
+    spec: Spec, *, device: str = "synchromed_ii_40", catheter_nl: int = 100_000
+) -> PumpModel:
     """A baclofen patient whose first (50 mcg) screening dose worked; pump implanted."""
     m = PumpModel(spec)
     m.fire("start_single_shot_trial", drug="baclofen")
@@ -41,12 +43,23 @@ def implanted(spec: Spec, *, device: str = "synchromed_ii_40", catheter_nl: int 
     return m
 
 
-def fill(m: PumpModel, volume_nl: int, *, residual_nl: int = 0, conc: int = BACLOFEN_500,
-         drug: str = "baclofen") -> None:
+def fill(
+    m: PumpModel,
+    volume_nl: int,
+    *,
+    residual_nl: int = 0,
+    conc: int = BACLOFEN_500,
+    drug: str = "baclofen",
+) -> None:
     m.fire("begin_refill")
     m.fire("aspirate", residual_nl=residual_nl)
-    m.fire("fill", drug=drug, concentration_ng_per_ml=conc, confirm_concentration_ng_per_ml=conc,
-           volume_nl=volume_nl)
+    m.fire(
+        "fill",
+        drug=drug,
+        concentration_ng_per_ml=conc,
+        confirm_concentration_ng_per_ml=conc,
+        volume_nl=volume_nl,
+    )
     m.fire("finish_refill")
 
 

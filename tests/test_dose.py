@@ -8,7 +8,9 @@ from pumpsafety import dose
 from pumpsafety.dose import DAY_S, Basal, Point
 
 
-@pytest.mark.parametrize(("a", "b", "want"), [(0, 3, 0), (1, 3, 1), (3, 3, 1), (4, 3, 2), (-4, 3, -1)])
+@pytest.mark.parametrize(
+    ("a", "b", "want"), [(0, 3, 0), (1, 3, 1), (3, 3, 1), (4, 3, 2), (-4, 3, -1)]
+)
 def test_ceil_div(a: int, b: int, want: int) -> None:
     assert dose.ceil_div(a, b) == want
 
@@ -36,7 +38,9 @@ def test_titration_steps() -> None:
     assert dose.titration_increase_allowed(100, 130, **kw)
     assert not dose.titration_increase_allowed(100, 131, **kw)
     assert dose.titration_increase_allowed(100, 50, **kw)
-    assert not dose.titration_increase_allowed(2_400, 4_900, max_increase_ng=2_400, max_increase_percent=0)
+    assert not dose.titration_increase_allowed(
+        2_400, 4_900, max_increase_ng=2_400, max_increase_percent=0
+    )
 
 
 def test_window_supremum_counts_points_exactly_24h_apart_in_separate_windows() -> None:

@@ -86,8 +86,15 @@ def test_continuous_trial_with_an_external_pump_then_implant(spec: Spec) -> None
     m = PumpModel(spec)
     trial = Prescription.constant("morphine", 1_000_000, 500_000, confirm_soft_limits=True)
     with pytest.raises(DoseError):
-        m.fire("start_continuous_trial", device="synchromed_ii_20", volume_nl=5_000_000, prescription=trial)
-    m.fire("start_continuous_trial", device="external_trial", volume_nl=5_000_000, prescription=trial)
+        m.fire(
+            "start_continuous_trial",
+            device="synchromed_ii_20",
+            volume_nl=5_000_000,
+            prescription=trial,
+        )
+    m.fire(
+        "start_continuous_trial", device="external_trial", volume_nl=5_000_000, prescription=trial
+    )
     assert m.state == "trial_continuous"
     m.advance(3 * DAY)
     delivered_ng = m.data.delivered_fg_s_per_day // (10**6 * DAY_S)
@@ -138,8 +145,13 @@ def test_refill_discrepancy_blocks_delivery_until_acknowledged(spec: Spec) -> No
     assert m.state == "alarm_volume_discrepancy"
     assert m.allowed_events() == ("acknowledge_discrepancy", "battery_fault", "explant")
     m.fire("acknowledge_discrepancy")
-    m.fire("fill", drug="baclofen", concentration_ng_per_ml=BACLOFEN_500,
-           confirm_concentration_ng_per_ml=BACLOFEN_500, volume_nl=40_000_000)
+    m.fire(
+        "fill",
+        drug="baclofen",
+        concentration_ng_per_ml=BACLOFEN_500,
+        confirm_concentration_ng_per_ml=BACLOFEN_500,
+        volume_nl=40_000_000,
+    )
     m.fire("finish_refill")
     assert m.state == "delivering"
 
@@ -173,8 +185,13 @@ def test_fill_concentration_is_entered_twice(spec: Spec) -> None:
     m.fire("begin_refill")
     m.fire("aspirate", residual_nl=19_760_000)
     with pytest.raises(DoseError) as typo:
-        m.fire("fill", drug="baclofen", concentration_ng_per_ml=2_000_000,
-               confirm_concentration_ng_per_ml=200_000, volume_nl=1_000_000)
+        m.fire(
+            "fill",
+            drug="baclofen",
+            concentration_ng_per_ml=2_000_000,
+            confirm_concentration_ng_per_ml=200_000,
+            volume_nl=1_000_000,
+        )
     assert typo.value.requirement == "SR-RES-07"
 
 
@@ -324,14 +341,18 @@ def test_patient_bolus_lockout_and_count(spec: Spec) -> None:
 
 def test_no_patient_bolus_during_an_alarm(spec: Spec) -> None:
     bolus = PatientBolus(mass_ng=10_000, lockout_s=HOUR, max_per_day=4)
-    m = delivering(spec, volume_nl=2_200_000, prescription=baclofen_prescription(patient_bolus=bolus))
+    m = delivering(
+        spec, volume_nl=2_200_000, prescription=baclofen_prescription(patient_bolus=bolus)
+    )
     assert m.state == "alarm_low_reservoir"
     with pytest.raises(EventRejected) as alarm:
         m.fire("request_patient_bolus")
     assert "not allowed in this state" in str(alarm.value)
 
 
-def test_bolus_is_refused_when_a_window_with_committed_basal_would_pass_the_limit(spec: Spec) -> None:
+def test_bolus_is_refused_when_a_window_with_committed_basal_would_pass_the_limit(
+    spec: Spec,
+) -> None:
     # 100 mcg/day basal under a 250 mcg/day maximum; the 120 mcg priming dose is a day old
     m = delivering(spec, prescription=baclofen_prescription(100_000, max_daily_dose_ng=250_000))
     m.advance(DAY)
@@ -348,10 +369,17 @@ def test_flex_schedule_states_its_time_base(spec: Spec) -> None:
     m = delivering(spec)
     # the ISMP error: a 60 mcg morning dose entered per hour instead of per day
     slip = Prescription(
-        drug="baclofen", concentration_ng_per_ml=BACLOFEN_500, confirm_concentration_ng_per_ml=BACLOFEN_500,
-        max_daily_dose_ng=400_000, steps=(Step(0, 80_000, "day"), Step(6 * HOUR, 60_000, "hour"),
-                                          Step(7 * HOUR, 80_000, "day")),
-        spasticity_origin="spinal", confirm_soft_limits=True,
+        drug="baclofen",
+        concentration_ng_per_ml=BACLOFEN_500,
+        confirm_concentration_ng_per_ml=BACLOFEN_500,
+        max_daily_dose_ng=400_000,
+        steps=(
+            Step(0, 80_000, "day"),
+            Step(6 * HOUR, 60_000, "hour"),
+            Step(7 * HOUR, 80_000, "day"),
+        ),
+        spasticity_origin="spinal",
+        confirm_soft_limits=True,
     )
     with pytest.raises(DoseError) as caught:
         m.fire("program", prescription=slip)
@@ -384,8 +412,9 @@ def test_ziconotide_titration_start_and_steps(spec: Spec) -> None:
     fill(m, 20_000_000, conc=25_000, drug="ziconotide")
 
     def zic(dose_ng: int) -> Prescription:
-        return Prescription.constant("ziconotide", 25_000, dose_ng, max_daily_dose_ng=16_000,
-                                     confirm_soft_limits=True)
+        return Prescription.constant(
+            "ziconotide", 25_000, dose_ng, max_daily_dose_ng=16_000, confirm_soft_limits=True
+        )
 
     with pytest.raises(DoseError) as start:
         m.fire("program", prescription=zic(2_500))
@@ -408,8 +437,12 @@ def test_log_alone_reconstructs_the_totals(spec: Spec) -> None:
     assert sum(d.mass_fg_s_per_day for d in deliveries) == m.data.delivered_fg_s_per_day
     filled = sum(dict(e.args)["volume_nl"] for e in events if e.accepted and e.event == "fill")
     assert filled == m.data.filled_nl
-    assert (filled * DAY_S == m.data.delivered_nl_s_per_day + m.data.reservoir_nl_s_per_day
-            + m.data.aspirated_nl_s_per_day)
+    assert (
+        filled * DAY_S
+        == m.data.delivered_nl_s_per_day
+        + m.data.reservoir_nl_s_per_day
+        + m.data.aspirated_nl_s_per_day
+    )
 
 
 def test_seven_years_cost_events_not_seconds(spec: Spec) -> None:

@@ -11,8 +11,10 @@ from pumpsafety.cli import main
 
 
 def test_import_does_not_load_hypothesis_or_crosshair() -> None:
-    code = ("import sys, pumpsafety; pumpsafety.PumpModel(); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('hypothesis', 'crosshair')))")
+    code = (
+        "import sys, pumpsafety; pumpsafety.PumpModel(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('hypothesis', 'crosshair')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -37,16 +39,46 @@ def test_bad_spec_dir_is_exit_2_with_one_line(tmp_path: object) -> None:
 
 def test_timeline_command() -> None:
     out = io.StringIO()
-    rc = main(["timeline", "--device", "synchromed_ii_40", "--drug", "baclofen", "--concentration",
-               "2 mg/ml", "--dose", "500 mcg", "--volume", "40 ml"], out=out, err=io.StringIO())
+    rc = main(
+        [
+            "timeline",
+            "--device",
+            "synchromed_ii_40",
+            "--drug",
+            "baclofen",
+            "--concentration",
+            "2 mg/ml",
+            "--dose",
+            "500 mcg",
+            "--volume",
+            "40 ml",
+        ],
+        out=out,
+        err=io.StringIO(),
+    )
     assert rc == 0
     assert "day   152" in out.getvalue() and "day   160" in out.getvalue()
 
 
 def test_unit_slip_on_the_command_line_is_exit_2() -> None:
     err = io.StringIO()
-    rc = main(["timeline", "--device", "synchromed_ii_40", "--drug", "baclofen", "--concentration",
-               "2 mg", "--dose", "500 mcg", "--volume", "40 ml"], out=io.StringIO(), err=err)
+    rc = main(
+        [
+            "timeline",
+            "--device",
+            "synchromed_ii_40",
+            "--drug",
+            "baclofen",
+            "--concentration",
+            "2 mg",
+            "--dose",
+            "500 mcg",
+            "--volume",
+            "40 ml",
+        ],
+        out=io.StringIO(),
+        err=err,
+    )
     assert rc == 2
     assert "unit slip" in err.getvalue()
 
@@ -58,7 +90,7 @@ def test_readme_example_runs() -> None:
     blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
     assert blocks
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - documentation examples
+        exec(compile(block, "README.md", "exec"), {})
 
 
 def test_readme_opens_with_the_two_set_up_commands() -> None:
