@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="time budget per proof obligation (default: per profile)",
     )
+    v.add_argument(
+        "--skip-proofs",
+        action="store_true",
+        help="leave out the CrossHair obligations (quick runs: nothing can be proved)",
+    )
 
     p = sub.add_parser("prove", help="run the CrossHair proof obligations")
     p.add_argument("--spec", metavar="DIR")

@@ -221,6 +221,17 @@ def write_report(report: VerifyReport, directory: Path) -> list[Path]:
     return written
 
 
+def _distinct_counterexamples(checks: Sequence[CheckOutcome]) -> list[CheckOutcome]:
+    """Checks with a counterexample, each counterexample once (it may fail several rows)."""
+    seen: set[int] = set()
+    out = []
+    for c in checks:
+        if c.counterexample is not None and id(c.counterexample) not in seen:
+            seen.add(id(c.counterexample))
+            out.append(c)
+    return out
+
+
 def _counterexample_lines(cx: dict[str, Any]) -> list[str]:
     lines = []
     for step in cx.get("steps", []):
@@ -262,7 +273,7 @@ def _markdown(r: VerifyReport) -> str:
     ]
     for c in r.checks:
         out.append(f"| {c.name} | {c.kind} | {c.verdict} | {c.seconds:.1f} | {c.detail} |")
-    for c in r.checks:
+    for c in _distinct_counterexamples(r.checks):
         if c.counterexample:
             out += [
                 "",
@@ -342,7 +353,7 @@ def _html(r: VerifyReport) -> str:
         "<h2>Checks</h2><table><tr><th>check</th><th>kind</th><th>verdict</th><th>s</th>"
         f"<th>detail</th></tr>{checks}</table>",
     ]
-    for c in r.checks:
+    for c in _distinct_counterexamples(r.checks):
         cx = c.counterexample
         if not cx:
             continue

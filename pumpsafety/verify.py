@@ -442,6 +442,7 @@ def run_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         seed=args.seed,
         jobs=args.jobs,
         prove_timeout_s=args.prove_timeout,
+        run_proofs=not args.skip_proofs,
         out=out,
         argv=sys.argv[1:],
     )
