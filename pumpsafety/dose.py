@@ -71,17 +71,28 @@ def bolus_volume_floor_nl(mass_ng: int, concentration_ng_per_ml: int) -> int:
 
 
 def ng_to_fg_s_per_day(mass_ng: int) -> int:
-    """A mass in ng expressed in fg·s/day (exact)."""
+    """A mass in ng expressed in fg·s/day (exact).
+
+    post: __return__ == mass_ng * FG_PER_NG * DAY_S
+    """
     return mass_ng * FG_PER_NG * DAY_S
 
 
 def fg_s_per_day_to_ng_ceil(amount: int) -> int:
-    """Round an fg·s/day amount up to whole ng (used when counting against a limit)."""
+    """Round an fg·s/day amount up to whole ng (used when counting against a limit).
+
+    post: __return__ * FG_PER_NG * DAY_S >= amount
+    post: (__return__ - 1) * FG_PER_NG * DAY_S < amount
+    """
     return ceil_div(amount, FG_PER_NG * DAY_S)
 
 
 def fg_s_per_day_to_ng_floor(amount: int) -> int:
-    """Round an fg·s/day amount down to whole ng (used when granting an allowance)."""
+    """Round an fg·s/day amount down to whole ng (used when granting an allowance).
+
+    post: __return__ * FG_PER_NG * DAY_S <= amount
+    post: (__return__ + 1) * FG_PER_NG * DAY_S > amount
+    """
     return amount // (FG_PER_NG * DAY_S)
 
 
@@ -208,5 +219,10 @@ def worst_case_daily_fg_s_per_day(
     boluses_per_day: int,
     concentration_ng_per_ml: int,
 ) -> int:
-    """Basal plus every allowed patient bolus in one day (SR-DOSE-02)."""
+    """Basal plus every allowed patient bolus in one day (SR-DOSE-02).
+
+    pre: basal_fg_s_per_day >= 0 and bolus_volume_nl >= 0 and boluses_per_day >= 0
+    pre: concentration_ng_per_ml > 0
+    post: __return__ >= basal_fg_s_per_day
+    """
     return basal_fg_s_per_day + boluses_per_day * bolus_volume_nl * concentration_ng_per_ml * DAY_S

@@ -32,7 +32,7 @@ from pumpsafety.spec import Spec, load_spec
 __all__ = ["run_verify", "verify"]
 
 # per-profile budgets: (seconds per proof obligation)
-PROOF_TIMEOUT_S = {"dev": 20.0, "ci": 60.0, "thorough": 300.0}
+PROOF_TIMEOUT_S = {"dev": 2.0, "ci": 5.0, "thorough": 60.0}
 DEPENDENCIES = ("transitions", "hypothesis", "crosshair-tool")
 
 

@@ -74,7 +74,7 @@ def structure_consistent(spec: Spec, state: str, data: PumpData) -> bool:
 
 
 def reservoir_within_capacity(spec: Spec, state: str, data: PumpData) -> bool:
-    """0 <= reservoir <= capacity; an aspirated reservoir not yet filled is empty (strengthening)."""
+    """0 <= reservoir <= capacity; an aspirated, not yet filled reservoir is empty."""
     level = data.reservoir_nl_s_per_day
     if level < 0:
         return False
@@ -84,9 +84,9 @@ def reservoir_within_capacity(spec: Spec, state: str, data: PumpData) -> bool:
     if level > dev.reservoir_capacity_nl.value * DAY_S:
         return False
     # fill adds at most capacity - floor(level): exact only on an emptied reservoir
-    return not (
-        state == "filling" and data.residual_recorded and not data.filled_this_session
-    ) or (level == 0)
+    return not (state == "filling" and data.residual_recorded and not data.filled_this_session) or (
+        level == 0
+    )
 
 
 # --- I3: delivery only of the programmed drug ---------------------------------------------------

@@ -1,0 +1,173 @@
+"""Proof obligations generated from a spec, as the source text of a module CrossHair analyses.
+
+One step obligation per (state, trigger) pair the spec allows, plus one per state for the
+passing of time (``advance``): from any frame that satisfies the dose invariants, the step
+keeps them. The obligations are written out as top-level functions with PEP 316
+contracts because CrossHair needs module-level functions whose preconditions mention only
+their parameters and module globals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from pumpsafety.checks.contracts import CONTRACTS
+from pumpsafety.checks.proof_frame import FRAME_PARAMS
+from pumpsafety.checks.proof_invariants import INVARIANTS, _device_expected
+from pumpsafety.checks.proof_step import ADVANCE, arg_params
+from pumpsafety.spec import Spec
+
+__all__ = ["Obligation", "generate", "load_module", "module_source"]
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    """One thing to prove: a dose contract, or one step of the model from one state."""
+
+    name: str
+    kind: str  # "contract" | "step"
+    state: str | None
+    trigger: str | None
+    requirements: tuple[str, ...]
+    statement: str
+
+
+# frame parameters fixed per obligation (the configuration); the rest are symbolic
+CONFIG_PARAMS = ("dev_i", "drug_i", "conc", "p_drug_i", "p_conc", "trial_drug_i")
+
+
+def configuration(spec: Spec, state: str) -> tuple[tuple[str | None, ...], dict[str, int]]:
+    """The device and drug a state's frame is proved for, and the fixed frame values.
+
+    The drug is the spec's first drug at its strongest supplied concentration; the device
+    is the first external device in a continuous trial, the first implanted device with
+    patient boluses where the state needs a device, and none elsewhere.
+    """
+    drug_id = next(iter(spec.drugs))
+    drug = spec.drugs[drug_id]
+    conc = max(drug.supplied_concentrations_ng_per_ml, default=0)
+    conc = conc or drug.max_concentration_ng_per_ml.value
+    device: str | None = None
+    if state == "trial_continuous":
+        device = next(d for d, s in spec.devices.items() if not s.implanted)
+    elif _device_expected(spec, state):
+        device = next(d for d, s in spec.devices.items() if s.implanted and s.patient_bolus)
+    has_drug = device is not None
+    values = {
+        "dev_i": 0,
+        "drug_i": 0 if has_drug else -1,
+        "conc": conc if has_drug else 0,
+        "p_drug_i": 0,
+        "p_conc": conc,
+        "trial_drug_i": 0,
+    }
+    return (device,), values
+
+
+def generate(spec: Spec) -> tuple[Obligation, ...]:
+    """Every obligation for *spec*: the dose contracts, then the steps in spec order."""
+    out = [
+        Obligation(f"contract__{name}", "contract", None, None, c.requirements, c.statement)
+        for name, c in CONTRACTS.items()
+    ]
+    pairs: dict[tuple[str, str], list[str]] = {}
+    for t, src, _dest, _when in spec.expanded():
+        reqs = pairs.setdefault((src, t.trigger), [])
+        reqs.extend(r for r in t.requirements if r not in reqs)
+    inv = ", ".join(INVARIANTS)
+    for (state, trigger), reqs in pairs.items():
+        out.append(
+            Obligation(
+                f"step__{state}__{trigger}",
+                "step",
+                state,
+                trigger,
+                tuple(sorted({*reqs, "SR-DOSE-01"})),
+                f"from {state}, {trigger} keeps {inv}",
+            )
+        )
+    timed = tuple(dict.fromkeys(s for s in spec.states if not spec.states[s].terminal))
+    for state in timed:
+        out.append(
+            Obligation(
+                f"step__{state}__{ADVANCE}",
+                "step",
+                state,
+                ADVANCE,
+                ("SR-DOSE-01", "SR-DEL-02", "SR-RES-03", "SR-RES-04"),
+                f"in {state}, letting any time pass keeps {inv}",
+            )
+        )
+    return tuple(out)
+
+
+_STEP = '''
+
+def {name}({params}) -> bool:
+    """{statement}.
+
+    pre: pre_holds(SPEC, {state!r}, {devices!r}, {frame_kw})
+    pre: build_args(SPEC, {trigger!r}, {arg_kw}) is not None
+    post: __return__
+    """
+    data = frame(SPEC, {state!r}, {devices!r}, {frame_kw})
+    return step_holds(SPEC, {state!r}, data, {trigger!r}, build_args(SPEC, {trigger!r}, {arg_kw}))
+'''
+
+
+def module_source(spec: Spec, obligations: tuple[Obligation, ...]) -> str:
+    """Source text of a module defining one function per step obligation."""
+    lines = [
+        '"""Generated proof obligations (do not edit)."""',
+        "",
+        "from pumpsafety.checks.proof_frame import frame",
+        "from pumpsafety.checks.proof_step import build_args, pre_holds, step_holds",
+        "from pumpsafety.spec import load_spec",
+        "",
+        f"SPEC = load_spec({spec.path!r})",
+    ]
+    text = "\n".join(lines)
+    for ob in obligations:
+        if ob.kind != "step":
+            continue
+        assert ob.state is not None and ob.trigger is not None
+        args = arg_params(ob.trigger)
+        devices, fixed = configuration(spec, ob.state)
+        free = {k: t for k, t in FRAME_PARAMS.items() if k not in fixed}
+        params = ", ".join(f"{k}: {t}" for k, t in {**free, **args}.items())
+        text += _STEP.format(
+            name=ob.name,
+            params=params,
+            statement=ob.statement,
+            state=ob.state,
+            trigger=ob.trigger,
+            devices=devices,
+            frame_kw=", ".join(
+                f"{k}={fixed.get(k, k)!r}" if k in fixed else f"{k}={k}" for k in FRAME_PARAMS
+            ),
+            arg_kw=", ".join(f"{k}={k}" for k in args),
+        )
+    return text + "\n"
+
+
+def load_module(spec: Spec, obligations: tuple[Obligation, ...], directory: Path) -> ModuleType:
+    """Write the obligations' module into *directory* and import it."""
+    source = module_source(spec, obligations)
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    name = f"pumpsafety_obligations_{digest}"
+    cached = sys.modules.get(name)
+    if cached is not None and Path(cached.__file__ or "").exists():
+        return cached  # CrossHair reads the contracts from the source file, so it must exist
+    path = directory / f"{name}.py"
+    path.write_text(source, encoding="utf-8")
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module
+    module_spec.loader.exec_module(module)
+    return module

@@ -1,0 +1,88 @@
+"""Running one obligation under CrossHair, with the two adjustments the model needs.
+
+Two CrossHair behaviours would leave every refusal path of the model undecidable, because
+each realises a symbolic integer (fixes it to one value), after which the other values are
+never exhausted:
+
+* formatting a symbolic integer into text (every error message the model builds shows the
+  refused value). Here a symbolic integer formats as ``<symbolic>``. No decision of the
+  model reads an error message, so no verdict depends on this text.
+* hashing a symbolic integer (a set of window starts, the set of rates of a program). Here a
+  symbolic integer hashes to a constant, which is a valid hash: equal values still hash
+  equally, and set membership is decided by ``==``. A set that mixes concrete and symbolic
+  integers may then hold one value twice; the model's sets only collect candidate window
+  starts (duplicates change nothing) and the distinct rates of a program (all symbolic in
+  the frames, so compared exactly).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Verdict", "analyse", "install_adjustments"]
+
+_installed = False
+
+
+def install_adjustments() -> bool:
+    """Install the two adjustments (once per process); False if this CrossHair lacks the hooks."""
+    global _installed
+    if _installed:
+        return True
+    from crosshair.libimpl import builtinslib
+    from crosshair.tracers import NoTracing
+
+    original = getattr(builtinslib, "_format", None)
+    symbolic_int = getattr(builtinslib, "SymbolicInt", None)
+    intable = getattr(builtinslib, "SymbolicIntable", None)
+    if original is None or symbolic_int is None or intable is None:
+        return False
+
+    def _format(obj: Any, format_spec: str = "") -> Any:
+        with NoTracing():  # type: ignore[no-untyped-call]
+            symbolic = isinstance(obj, intable)
+        return "<symbolic>" if symbolic else original(obj, format_spec)
+
+    def _hash(self: Any) -> int:
+        return 0
+
+    builtinslib._format = _format
+    symbolic_int.__hash__ = _hash
+    _installed = True
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What CrossHair concluded about one function."""
+
+    verdict: str  # proved | unknown | refuted
+    message: str
+    seconds: float
+
+
+def analyse(fn: Any, timeout_s: float) -> Verdict:
+    """Analyse *fn*'s PEP 316 contract; keep "confirmed over all paths" apart from the rest."""
+    install_adjustments()
+    from crosshair.core_and_libs import analyze_function, run_checkables
+    from crosshair.options import AnalysisOptionSet
+    from crosshair.statespace import MessageType
+
+    options = AnalysisOptionSet(per_condition_timeout=timeout_s, per_path_timeout=timeout_s / 4)
+    start = time.perf_counter()
+    messages = list(run_checkables(analyze_function(fn, options)))
+    seconds = time.perf_counter() - start
+    if not messages:
+        return Verdict("unknown", "CrossHair found no condition to check", seconds)
+    worst = max(messages, key=lambda m: m.state)
+    text = f"{worst.message} ({worst.filename}:{worst.line})".strip()
+    if worst.state == MessageType.CONFIRMED:
+        return Verdict("proved", "confirmed over all paths", seconds)
+    if worst.state in (MessageType.POST_FAIL, MessageType.EXEC_ERR):
+        return Verdict("refuted", text, seconds)
+    if worst.state == MessageType.CANNOT_CONFIRM:
+        return Verdict("unknown", "no counterexample within the budget (not a proof)", seconds)
+    # PRE_UNSAT, POST_ERR, SYNTAX_ERR, IMPORT_ERR: never a proof
+    return Verdict("unknown", f"{worst.state.name}: {worst.message}", seconds)

@@ -1,0 +1,103 @@
+"""One step of the real model from a symbolic frame, and the check that it keeps the invariants.
+
+These helpers are called by the generated obligations (see ``obligations.py``). They drive
+the model through its public surface (``fire``, ``advance``); a clock event, which only the
+model raises, is raised through the same internal path ``advance`` uses.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pumpsafety.checks.proof_frame import PRESCRIPTION_PARAMS, frame, prescription
+from pumpsafety.checks.proof_invariants import invariants_hold
+from pumpsafety.errors import PumpSafetyError
+from pumpsafety.inputs import EVENT_ARGS
+from pumpsafety.machine import PumpModel, Snapshot
+from pumpsafety.records import PumpData
+from pumpsafety.spec import Spec
+
+__all__ = [
+    "ADVANCE",
+    "UNKNOWN_NAME",
+    "arg_params",
+    "build_args",
+    "pre_holds",
+    "step_holds",
+]
+
+ADVANCE = "advance"  # the passing of time, proved per state like a trigger
+UNKNOWN_NAME = "not_in_spec"  # a drug or device name the spec does not declare
+
+
+def arg_params(trigger: str) -> dict[str, str]:
+    """Parameter names and annotations of the symbolic arguments of *trigger*."""
+    if trigger == ADVANCE:
+        return {"a_dt_s": "int"}
+    out: dict[str, str] = {}
+    for name, (kind, _, _) in EVENT_ARGS.get(trigger, {}).items():
+        if kind == "name":
+            out[f"a_{name}_i"] = "int"
+        elif kind == "bool":
+            out[f"a_{name}"] = "bool"
+        elif kind == "prescription":
+            out.update(PRESCRIPTION_PARAMS)
+        else:
+            out[f"a_{name}"] = "int"
+    return out
+
+
+def build_args(spec: Spec, trigger: str, **v: Any) -> dict[str, Any] | None:
+    """The keyword arguments of *trigger* from the symbolic values *v*, or None if none fit."""
+    if trigger == ADVANCE:
+        return {"dt_s": v["a_dt_s"]}
+    out: dict[str, Any] = {}
+    for name, (kind, _, _) in EVENT_ARGS.get(trigger, {}).items():
+        if kind == "name":
+            ids = (*(spec.drugs if name == "drug" else spec.devices), UNKNOWN_NAME)
+            i = v[f"a_{name}_i"]
+            if not 0 <= i < len(ids):
+                return None
+            out[name] = ids[i]
+        elif kind == "prescription":
+            rx = prescription(spec, **{k: v[k] for k in PRESCRIPTION_PARAMS})
+            if rx is None:
+                return None
+            out[name] = rx
+        else:
+            out[name] = v[f"a_{name}" if kind != "name" else name]
+    return out
+
+
+def pre_holds(spec: Spec, state: str, devices: tuple[str | None, ...], **v: Any) -> bool:
+    """The frame is within the spec's ranges and satisfies every invariant."""
+    data = frame(spec, state, devices, **v)
+    return data is not None and invariants_hold(spec, state, data)
+
+
+def step_holds(
+    spec: Spec, state: str, data: PumpData | None, trigger: str, args: dict[str, Any] | None
+) -> bool:
+    """Fire *trigger* (or let time pass) from (*state*, *data*); the invariants still hold.
+
+    A refused event must leave the snapshot unchanged. Any other exception propagates, and
+    CrossHair reports it as a counterexample.
+    """
+    # each log record reads the clock: CrossHair would branch on it forever
+    logging.getLogger("transitions").setLevel(logging.ERROR)
+    if data is None or args is None:
+        return True  # excluded by the precondition
+    model = PumpModel.from_snapshot(spec, Snapshot(state, data))
+    before = model.snapshot()
+    try:
+        if trigger == ADVANCE:
+            model.advance(args["dt_s"])
+        elif trigger in spec.clock_triggers and trigger not in spec.external_triggers:
+            model._trigger(trigger, {})  # the path advance() takes when the event is due
+            model._settle()
+        else:
+            model.fire(trigger, **args)
+    except PumpSafetyError:
+        return model.snapshot() == before
+    return invariants_hold(spec, model.state, model.data)

@@ -1,0 +1,168 @@
+"""The prover: every obligation of a spec under CrossHair, in parallel, one verdict each.
+
+Verdicts are kept strictly apart: ``proved`` (CrossHair confirmed the contract over all
+paths), ``unknown`` (no counterexample within the budget, which is not a proof) and
+``refuted`` (a concrete counterexample).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from pumpsafety.checks.contracts import CONTRACTS
+from pumpsafety.checks.obligations import Obligation, generate, load_module
+from pumpsafety.spec import Spec, load_spec
+
+__all__ = ["ObligationResult", "ProofReport", "prove", "run_prove"]
+
+VERDICTS = ("proved", "unknown", "refuted")
+
+
+@dataclass(frozen=True, slots=True)
+class ObligationResult:
+    """The verdict on one obligation."""
+
+    name: str
+    kind: str  # contract | step
+    state: str | None
+    trigger: str | None
+    requirements: tuple[str, ...]
+    statement: str
+    verdict: str  # proved | unknown | refuted
+    message: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProofReport:
+    """Every obligation's verdict for one spec."""
+
+    spec_path: str
+    spec_digest: str
+    timeout_s: float
+    jobs: int
+    wall_s: float
+    results: tuple[ObligationResult, ...]
+
+    def count(self, verdict: str) -> int:
+        return sum(1 for r in self.results if r.verdict == verdict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all proved, 1 something refuted, 3 something unknown (and nothing refuted)."""
+        if self.count("refuted"):
+            return 1
+        return 3 if self.count("unknown") else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "spec": {"path": self.spec_path, "digest": self.spec_digest},
+            "timeout_s": self.timeout_s,
+            "jobs": self.jobs,
+            "wall_s": round(self.wall_s, 3),
+            "summary": {v: self.count(v) for v in VERDICTS},
+            "obligations": [
+                {**asdict(r), "requirements": list(r.requirements), "seconds": round(r.seconds, 3)}
+                for r in self.results
+            ],
+        }
+
+
+def _check_one(
+    spec_path: str, name: str, timeout_s: float, directory: str
+) -> tuple[str, str, float]:
+    """Worker: analyse one obligation in this process (spec and module are loaded once)."""
+    from pumpsafety.checks.proof_crosshair import analyse
+
+    if name.startswith("contract__"):
+        fn = CONTRACTS[name.removeprefix("contract__")].function
+    else:
+        spec = load_spec(spec_path)
+        module = load_module(spec, generate(spec), Path(directory))
+        fn = getattr(module, name)
+    v = analyse(fn, timeout_s)
+    return v.verdict, v.message, v.seconds
+
+
+def prove(
+    spec: Spec, *, jobs: int = 2, timeout_s: float = 60.0, only: str | None = None
+) -> ProofReport:
+    """Run every obligation of *spec* (those whose name contains *only*, if given).
+
+    Obligations run in *jobs* worker processes, each within *timeout_s* seconds of CPU time
+    per condition.
+    """
+    obligations: tuple[Obligation, ...] = tuple(
+        ob for ob in generate(spec) if only is None or only in ob.name
+    )
+    start = time.perf_counter()
+    results: list[ObligationResult] = []
+    if not obligations:
+        return ProofReport(spec.path, spec.digest, timeout_s, jobs, 0.0, ())
+    with tempfile.TemporaryDirectory(prefix="pumpsafety-proofs-") as directory:
+        # write the module once here, so the workers only import it
+        load_module(spec, generate(spec), Path(directory))
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+            futures = [
+                pool.submit(_check_one, spec.path, ob.name, timeout_s, directory)
+                for ob in obligations
+            ]
+            for ob, fut in zip(obligations, futures, strict=True):
+                verdict, message, seconds = fut.result()
+                results.append(
+                    ObligationResult(
+                        ob.name,
+                        ob.kind,
+                        ob.state,
+                        ob.trigger,
+                        ob.requirements,
+                        ob.statement,
+                        verdict,
+                        message,
+                        seconds,
+                    )
+                )
+    return ProofReport(
+        spec.path,
+        spec.digest,
+        timeout_s,
+        jobs,
+        time.perf_counter() - start,
+        tuple(results),
+    )
+
+
+def run_prove(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``pumpsafety prove``: one line per obligation; exit 0 proved, 1 refuted, 3 unknown."""
+    if args.jobs < 1 or args.timeout <= 0:
+        print("pumpsafety prove: --jobs must be >= 1 and --timeout > 0", file=err)
+        return 2
+    spec = load_spec(args.spec)
+    report = prove(spec, jobs=args.jobs, timeout_s=args.timeout, only=args.only)
+    if not report.results:
+        print(f"pumpsafety prove: no obligation matches --only {args.only!r}", file=err)
+        return 2
+    width = max(len(r.name) for r in report.results)
+    for r in report.results:
+        line = f"{r.verdict:8} {r.name:{width}} {r.seconds:7.1f}s"
+        if r.verdict != "proved":
+            line += f"  {r.message}"
+        print(line, file=out)
+    summary = ", ".join(f"{report.count(v)} {v}" for v in VERDICTS)
+    print(
+        f"{len(report.results)} obligations: {summary} "
+        f"(wall {report.wall_s:.1f}s, jobs {report.jobs}, timeout {report.timeout_s:g}s)",
+        file=out,
+    )
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+    return report.exit_code

@@ -1,0 +1,159 @@
+"""Obligations come from the spec, the invariants hold on real runs, verdicts stay apart."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from dataclasses import replace
+
+import pytest
+
+from pumpsafety import Prescription, PumpModel
+from pumpsafety.checks.obligations import generate, module_source
+from pumpsafety.checks.proof_invariants import (
+    broken_invariants,
+    invariants_hold,
+    needs_matching_program,
+)
+from pumpsafety.checks.prove import prove, run_prove
+from pumpsafety.dose import DAY_S
+from pumpsafety.records import Delivery
+
+
+def _delivering_model() -> PumpModel:
+    m = PumpModel()
+    m.fire("start_single_shot_trial", drug="baclofen")
+    m.fire("give_trial_bolus", mass_ng=50_000)
+    m.advance(4 * 3600)
+    m.fire("end_trial", improvement_percent=60)
+    m.fire("implant", device="synchromed_ii_40", catheter_dead_volume_nl=200_000)
+    m.fire("begin_refill")
+    m.fire("aspirate", residual_nl=0)
+    m.fire(
+        "fill",
+        drug="baclofen",
+        concentration_ng_per_ml=500_000,
+        confirm_concentration_ng_per_ml=500_000,
+        volume_nl=40_000_000,
+    )
+    m.fire("finish_refill")
+    p = Prescription.constant(
+        "baclofen",
+        500_000,
+        100_000,
+        max_daily_dose_ng=400_000,
+        spasticity_origin="spinal",
+        confirm_soft_limits=True,
+    )
+    m.fire("program", prescription=p)
+    m.fire("prime", volume_nl=340_000)
+    return m
+
+
+def test_one_step_obligation_per_state_and_trigger_the_spec_allows(spec):
+    steps = {(ob.state, ob.trigger) for ob in generate(spec) if ob.kind == "step"}
+    allowed = {(src, t.trigger) for t, src, _, _ in spec.expanded()}
+    timed = {(s, "advance") for s, st in spec.states.items() if not st.terminal}
+    assert steps == allowed | timed
+
+
+def test_obligation_names_are_unique_and_requirements_come_from_the_spec(spec):
+    obligations = generate(spec)
+    assert len({ob.name for ob in obligations}) == len(obligations)
+    for ob in obligations:
+        assert set(ob.requirements) <= set(spec.requirements), ob.name
+
+
+def test_generated_module_defines_every_step_obligation(spec):
+    obligations = generate(spec)
+    source = module_source(spec, obligations)
+    compile(source, "<obligations>", "exec")
+    for ob in obligations:
+        if ob.kind == "step":
+            assert f"def {ob.name}(" in source
+
+
+def test_invariants_hold_at_every_step_of_a_therapy(spec):
+    m = _delivering_model()
+    assert invariants_hold(spec, m.state, m.data)
+    for _ in range(3):
+        m.advance(DAY_S // 3)
+        assert broken_invariants(spec, m.state, m.data) == ()
+        m.fire("give_clinician_bolus", mass_ng=20_000)
+        assert broken_invariants(spec, m.state, m.data) == ()
+
+
+def test_window_invariant_catches_a_dose_over_the_daily_maximum(spec):
+    m = _delivering_model()
+    d = m.data
+    extra = Delivery(
+        "clinician_bolus", d.now_s, d.now_s, "baclofen", 500_000, 0, 400_000 * 10**6 * DAY_S, "x"
+    )
+    bad = replace(d, recent=(*d.recent, extra))
+    assert broken_invariants(spec, m.state, bad) == ("I1 window_within_limit",)
+
+
+def test_reservoir_invariant_catches_an_aspirated_reservoir_that_is_not_empty(spec):
+    m = _delivering_model()
+    m.fire("begin_refill")
+    m.fire("aspirate", residual_nl=m.reservoir_nl)
+    bad = replace(m.data, reservoir_nl_s_per_day=1)
+    assert "I2 reservoir_within_capacity" in broken_invariants(spec, m.state, bad)
+
+
+def test_program_match_is_required_in_delivering_states_and_their_unchecked_predecessors(spec):
+    need = needs_matching_program(spec)
+    assert {s for s, st in spec.states.items() if st.delivers} <= need
+    assert {"priming", "alarm_occlusion"} <= need
+    assert "filling" not in need
+
+
+@pytest.mark.crosshair
+def test_prove_reports_contracts_as_proved_with_requirements(spec):
+    report = prove(spec, jobs=1, timeout_s=20, only="contract__ceil_div")
+    assert [(r.name, r.verdict) for r in report.results] == [("contract__ceil_div", "proved")]
+    assert report.exit_code == 0
+    data = report.to_json()
+    assert data["summary"] == {"proved": 1, "unknown": 0, "refuted": 0}
+    assert data["obligations"][0]["requirements"] == ["SR-DOSE-01"]
+
+
+@pytest.mark.crosshair
+def test_cli_prints_one_line_per_obligation_and_writes_json(tmp_path):
+    out, err = io.StringIO(), io.StringIO()
+    path = tmp_path / "proofs.json"
+    args = argparse.Namespace(
+        spec=None, jobs=1, timeout=20.0, json=str(path), only="contract__residual"
+    )
+    assert run_prove(args, out, err) == 0
+    assert out.getvalue().splitlines()[0].startswith("proved   contract__residual_discrepancy_nl")
+    assert json.loads(path.read_text())["summary"]["proved"] == 1
+
+
+def test_cli_rejects_a_filter_that_matches_nothing():
+    out, err = io.StringIO(), io.StringIO()
+    args = argparse.Namespace(spec=None, jobs=1, timeout=1.0, json=None, only="no_such_thing")
+    assert run_prove(args, out, err) == 2
+
+
+def test_cli_rejects_bad_jobs():
+    out, err = io.StringIO(), io.StringIO()
+    args = argparse.Namespace(spec=None, jobs=0, timeout=1.0, json=None, only=None)
+    assert run_prove(args, out, err) == 2
+
+
+@pytest.mark.crosshair
+def test_a_bolus_admitted_without_the_window_guard_is_refuted_at_the_step(spec, tmp_path):
+    """The clinician-bolus step obligation catches a model that drops its window guard."""
+    from pumpsafety import guards
+    from pumpsafety.checks.obligations import load_module
+    from pumpsafety.checks.proof_crosshair import analyse
+
+    module = load_module(spec, generate(spec), tmp_path)
+    obligation = module.step__delivering__give_clinician_bolus
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(guards.GUARDS, "bolus_within_daily_limit", lambda ctx: None)
+        verdict = analyse(obligation, 60.0)
+    assert verdict.verdict == "refuted", verdict.message
+    assert "step__delivering__give_clinician_bolus(" in verdict.message
