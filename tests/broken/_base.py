@@ -1,0 +1,47 @@
+"""A reference model with one guard, effect or clock rule swapped: the base of the broken pumps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from pumpsafety.checks.harness import ReferenceAdapter
+from pumpsafety.guards import GUARDS, Ctx, Guard
+from pumpsafety.machine import EFFECTS, Effect, PumpModel
+from pumpsafety.spec import Spec
+
+
+class FaultyModel(PumpModel):
+    """PumpModel whose guards and effects can be replaced by name."""
+
+    guards: ClassVar[Mapping[str, Guard]] = {}
+    effects: ClassVar[Mapping[str, Effect]] = {}
+
+    def _condition(self, name: str, *, refuses: bool = False) -> Callable[[], bool]:
+        negate = name.startswith("not:")
+        base = name.removeprefix("not:")
+        guard = self.guards.get(base, GUARDS[base])
+
+        def check() -> bool:
+            assert self._ctx is not None
+            refusal = guard(self._ctx)
+            if refuses and refusal is not None and self._refusal is None:
+                self._refusal = refusal
+            return (refusal is not None) if negate else (refusal is None)
+
+        return check
+
+    def _apply(self) -> None:
+        ctx = self._ctx
+        assert ctx is not None
+        self._ctx_expected = ctx.data.reservoir_nl_s_per_day
+        effect = self.effects.get(ctx.event) or EFFECTS.get(ctx.event)
+        self._pending = effect(ctx) if effect else (ctx.data, [])
+
+
+def adapter(model_cls: type[PumpModel], spec: Spec) -> ReferenceAdapter:
+    return ReferenceAdapter(spec, model=model_cls(spec))
+
+
+def call_guard(name: str, ctx: Ctx) -> Any:
+    return GUARDS[name](ctx)
