@@ -25,7 +25,7 @@ def test_the_lifecycle_catches_a_broken_model(spec: Spec, monkeypatch: pytest.Mo
         run_lifecycle(
             spec,
             settings=settings(
-                max_examples=100,
+                max_examples=400,
                 stateful_step_count=10,
                 database=None,
                 derandomize=True,
