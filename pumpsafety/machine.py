@@ -237,7 +237,8 @@ class PumpModel:
 
     def _trigger(self, event: str, args: dict[str, Any]) -> None:
         source = self.state
-        self._ctx = Ctx(self.spec, self._data, source, event, args)
+        before = self._data
+        self._ctx = Ctx(self.spec, before, source, event, args)
         self._refusal = None
         self._pending = None
         try:
@@ -260,12 +261,13 @@ class PumpModel:
                 True,
                 source,
                 self.state,
-                expected_residual_nl_s_per_day=self._ctx_expected if event == "aspirate" else None,
+                # what the model expected to aspirate (SR-RES-05, SR-RES-08)
+                expected_residual_nl_s_per_day=(
+                    before.reservoir_nl_s_per_day if event == "aspirate" else None
+                ),
             )
         )
         self._log.extend(deliveries)
-
-    _ctx_expected: int = 0
 
     def _condition(self, name: str, *, refuses: bool = False) -> Callable[[], bool]:
         negate = name.startswith("not:")
@@ -284,7 +286,6 @@ class PumpModel:
     def _apply(self) -> None:
         ctx = self._ctx
         assert ctx is not None
-        self._ctx_expected = ctx.data.reservoir_nl_s_per_day
         self._pending = EFFECTS.get(ctx.event, _no_effect)(ctx)
 
     # --- time ----------------------------------------------------------------------------------

@@ -34,7 +34,6 @@ class FaultyModel(PumpModel):
     def _apply(self) -> None:
         ctx = self._ctx
         assert ctx is not None
-        self._ctx_expected = ctx.data.reservoir_nl_s_per_day
         effect = self.effects.get(ctx.event) or EFFECTS.get(ctx.event)
         self._pending = effect(ctx) if effect else (ctx.data, [])
 
