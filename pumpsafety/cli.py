@@ -51,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=60.0, metavar="S", help="budget per obligation")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--only", metavar="TEXT", help="run the obligations whose name contains TEXT")
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=50,
+        metavar="N",
+        help="concrete frames drawn per step obligation before CrossHair (0: none)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampled frames")
 
     d = sub.add_parser("diagram", help="draw the lifecycle from the spec")
     d.add_argument("--spec", metavar="DIR")

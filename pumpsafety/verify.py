@@ -31,8 +31,10 @@ from pumpsafety.spec import Spec, load_spec
 
 __all__ = ["run_verify", "verify"]
 
-# per-profile budgets: (seconds per proof obligation)
+# per-profile budgets: seconds of CrossHair per proof obligation, and the concrete frames
+# sampled per step obligation before it
 PROOF_TIMEOUT_S = {"dev": 2.0, "ci": 5.0, "thorough": 60.0}
+PROOF_SAMPLES = {"dev": 20, "ci": 50, "thorough": 500}
 DEPENDENCIES = ("transitions", "hypothesis", "crosshair-tool")
 
 
@@ -178,9 +180,15 @@ def verify(
 
     timeout = prove_timeout_s if prove_timeout_s is not None else PROOF_TIMEOUT_S[profile]
     if run_proofs:
-        progress.start(f"proof obligations (CrossHair, {jobs} jobs, {timeout:g} s each)")
+        samples = PROOF_SAMPLES[profile]
+        progress.start(
+            f"proof obligations ({samples} sampled frames per step, then CrossHair, "
+            f"{jobs} jobs, {timeout:g} s each)"
+        )
         t0 = time.monotonic()
-        proof_checks = _proof_outcomes(spec, jobs=jobs, timeout_s=timeout)
+        proof_checks = _proof_outcomes(
+            spec, jobs=jobs, timeout_s=timeout, samples=samples, seed=seed
+        )
         checks.extend(proof_checks)
         counts = {
             v: sum(1 for c in proof_checks if c.verdict == v)
@@ -365,10 +373,12 @@ def _plots(result: Any, spec: Spec, factory: Callable[[Spec], Any]) -> list[dict
     return plots
 
 
-def _proof_outcomes(spec: Spec, *, jobs: int, timeout_s: float) -> list[CheckOutcome]:
+def _proof_outcomes(
+    spec: Spec, *, jobs: int, timeout_s: float, samples: int, seed: int
+) -> list[CheckOutcome]:
     from pumpsafety.checks.prove import prove
 
-    report = prove(spec, jobs=jobs, timeout_s=timeout_s)
+    report = prove(spec, jobs=jobs, timeout_s=timeout_s, samples=samples, seed=seed)
     outcomes = []
     for r in report.results:
         verdict = {"proved": "proved", "refuted": "failed"}.get(r.verdict, "unknown")
@@ -378,7 +388,9 @@ def _proof_outcomes(spec: Spec, *, jobs: int, timeout_s: float) -> list[CheckOut
                 "proof",
                 verdict,
                 tuple(r.requirements),
-                r.message,
+                r.message
+                if r.kind != "step" or r.verdict == "refuted"
+                else f"{r.message}; {r.samples} sampled frames, no counterexample",
                 seconds=r.seconds,
             )
         )

@@ -74,7 +74,8 @@ def structure_consistent(spec: Spec, state: str, data: PumpData) -> bool:
 
 
 def reservoir_within_capacity(spec: Spec, state: str, data: PumpData) -> bool:
-    """0 <= reservoir <= capacity; an aspirated, not yet filled reservoir is empty."""
+    """0 <= reservoir <= capacity; an aspirated, not yet filled reservoir is empty (in any
+    state: the strengthening that makes the filling clause inductive)."""
     level = data.reservoir_nl_s_per_day
     if level < 0:
         return False
@@ -83,10 +84,10 @@ def reservoir_within_capacity(spec: Spec, state: str, data: PumpData) -> bool:
         return level == 0
     if level > dev.reservoir_capacity_nl.value * DAY_S:
         return False
-    # fill adds at most capacity - floor(level): exact only on an emptied reservoir
-    return not (state == "filling" and data.residual_recorded and not data.filled_this_session) or (
-        level == 0
-    )
+    # Aspirated and not yet filled means empty, in every state: a refill session can be left
+    # (fault, MRI, discrepancy alarm) and resumed, and fill relies on it (fill adds at most
+    # capacity - floor(level), which is exact only on an emptied reservoir).
+    return not (data.residual_recorded and not data.filled_this_session) or level == 0
 
 
 # --- I3: delivery only of the programmed drug ---------------------------------------------------

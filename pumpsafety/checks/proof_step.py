@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from pumpsafety.checks.proof_frame import PRESCRIPTION_PARAMS, frame, prescription
-from pumpsafety.checks.proof_invariants import invariants_hold
+from pumpsafety.checks.proof_invariants import broken_invariants, invariants_hold
 from pumpsafety.errors import PumpSafetyError
 from pumpsafety.inputs import EVENT_ARGS
 from pumpsafety.machine import PumpModel, Snapshot
@@ -24,6 +24,7 @@ __all__ = [
     "arg_params",
     "build_args",
     "pre_holds",
+    "step_failure",
     "step_holds",
 ]
 
@@ -84,10 +85,17 @@ def step_holds(
     A refused event must leave the snapshot unchanged. Any other exception propagates, and
     CrossHair reports it as a counterexample.
     """
+    return step_failure(spec, state, data, trigger, args) is None
+
+
+def step_failure(
+    spec: Spec, state: str, data: PumpData | None, trigger: str, args: dict[str, Any] | None
+) -> str | None:
+    """What goes wrong when *trigger* fires from (*state*, *data*), or None if nothing does."""
     # each log record reads the clock: CrossHair would branch on it forever
     logging.getLogger("transitions").setLevel(logging.ERROR)
     if data is None or args is None:
-        return True  # excluded by the precondition
+        return None  # excluded by the precondition
     model = PumpModel.from_snapshot(spec, Snapshot(state, data))
     before = model.snapshot()
     try:
@@ -98,6 +106,11 @@ def step_holds(
             model._settle()
         else:
             model.fire(trigger, **args)
-    except PumpSafetyError:
-        return model.snapshot() == before
-    return invariants_hold(spec, model.state, model.data)
+    except PumpSafetyError as exc:
+        if model.snapshot() == before:
+            return None
+        return f"refused ({type(exc).__name__}) but changed the model"
+    if invariants_hold(spec, model.state, model.data):
+        return None
+    broken = ", ".join(broken_invariants(spec, model.state, model.data))
+    return f"after the step ({model.state}) {broken} no longer holds"

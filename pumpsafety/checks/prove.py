@@ -3,6 +3,12 @@
 Verdicts are kept strictly apart: ``proved`` (CrossHair confirmed the contract over all
 paths), ``unknown`` (no counterexample within the budget, which is not a proof) and
 ``refuted`` (a concrete counterexample).
+
+Before CrossHair sees a step obligation, Hypothesis draws concrete frames for it (see
+``proof_sampling``): a counterexample found that way refutes the obligation on every run
+with the same seed, where a time-limited solver may find it on one run and miss it on the
+next. Sampling never proves anything; an obligation only becomes ``proved`` through
+CrossHair.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ class ObligationResult:
     verdict: str  # proved | unknown | refuted
     message: str
     seconds: float
+    samples: int = 0  # concrete frames stepped before the symbolic analysis
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +58,8 @@ class ProofReport:
     jobs: int
     wall_s: float
     results: tuple[ObligationResult, ...]
+    samples: int = 0
+    seed: int = 0
 
     def count(self, verdict: str) -> int:
         return sum(1 for r in self.results if r.verdict == verdict)
@@ -66,6 +75,8 @@ class ProofReport:
         return {
             "spec": {"path": self.spec_path, "digest": self.spec_digest},
             "timeout_s": self.timeout_s,
+            "samples_per_step": self.samples,
+            "seed": self.seed,
             "jobs": self.jobs,
             "wall_s": round(self.wall_s, 3),
             "summary": {v: self.count(v) for v in VERDICTS},
@@ -77,28 +88,48 @@ class ProofReport:
 
 
 def _check_one(
-    spec_path: str, name: str, timeout_s: float, directory: str
-) -> tuple[str, str, float]:
-    """Worker: analyse one obligation in this process (spec and module are loaded once)."""
+    spec_path: str, name: str, timeout_s: float, directory: str, samples: int, seed: int
+) -> tuple[str, str, float, int]:
+    """Worker: sample, then analyse one obligation in this process (the spec is cached)."""
     from pumpsafety.checks.proof_crosshair import analyse
 
+    stepped = 0
+    spent = 0.0
     if name.startswith("contract__"):
         fn = CONTRACTS[name.removeprefix("contract__")].function
     else:
         spec = load_spec(spec_path)
-        module = load_module(spec, generate(spec), Path(directory))
+        obligations = generate(spec)
+        if samples > 0:
+            from pumpsafety.checks.proof_sampling import sample_step
+
+            t0 = time.perf_counter()
+            ob = next(o for o in obligations if o.name == name)
+            sample = sample_step(spec, ob, max_examples=samples, seed=seed)
+            spent = time.perf_counter() - t0
+            stepped = sample.examples
+            if sample.verdict == "refuted":
+                return "refuted", f"sampled counterexample: {sample.message}", spent, stepped
+        module = load_module(spec, obligations, Path(directory))
         fn = getattr(module, name)
     v = analyse(fn, timeout_s)
-    return v.verdict, v.message, v.seconds
+    return v.verdict, v.message, spent + v.seconds, stepped
 
 
 def prove(
-    spec: Spec, *, jobs: int = 2, timeout_s: float = 60.0, only: str | None = None
+    spec: Spec,
+    *,
+    jobs: int = 2,
+    timeout_s: float = 60.0,
+    only: str | None = None,
+    samples: int = 50,
+    seed: int = 0,
 ) -> ProofReport:
     """Run every obligation of *spec* (those whose name contains *only*, if given).
 
     Obligations run in *jobs* worker processes, each within *timeout_s* seconds of CPU time
-    per condition.
+    per condition. Each step obligation is first sampled with up to *samples* concrete
+    frames drawn with *seed* (0 samples skips this).
     """
     obligations: tuple[Obligation, ...] = tuple(
         ob for ob in generate(spec) if only is None or only in ob.name
@@ -106,18 +137,18 @@ def prove(
     start = time.perf_counter()
     results: list[ObligationResult] = []
     if not obligations:
-        return ProofReport(spec.path, spec.digest, timeout_s, jobs, 0.0, ())
+        return ProofReport(spec.path, spec.digest, timeout_s, jobs, 0.0, (), samples, seed)
     with tempfile.TemporaryDirectory(prefix="pumpsafety-proofs-") as directory:
         # write the module once here, so the workers only import it
         load_module(spec, generate(spec), Path(directory))
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
             futures = [
-                pool.submit(_check_one, spec.path, ob.name, timeout_s, directory)
+                pool.submit(_check_one, spec.path, ob.name, timeout_s, directory, samples, seed)
                 for ob in obligations
             ]
             for ob, fut in zip(obligations, futures, strict=True):
-                verdict, message, seconds = fut.result()
+                verdict, message, seconds, stepped = fut.result()
                 results.append(
                     ObligationResult(
                         ob.name,
@@ -129,6 +160,7 @@ def prove(
                         verdict,
                         message,
                         seconds,
+                        stepped,
                     )
                 )
     return ProofReport(
@@ -138,29 +170,39 @@ def prove(
         jobs,
         time.perf_counter() - start,
         tuple(results),
+        samples,
+        seed,
     )
 
 
 def run_prove(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``pumpsafety prove``: one line per obligation; exit 0 proved, 1 refuted, 3 unknown."""
-    if args.jobs < 1 or args.timeout <= 0:
-        print("pumpsafety prove: --jobs must be >= 1 and --timeout > 0", file=err)
+    if args.jobs < 1 or args.timeout <= 0 or args.samples < 0:
+        print("pumpsafety prove: --jobs must be >= 1, --timeout > 0 and --samples >= 0", file=err)
         return 2
     spec = load_spec(args.spec)
-    report = prove(spec, jobs=args.jobs, timeout_s=args.timeout, only=args.only)
+    report = prove(
+        spec,
+        jobs=args.jobs,
+        timeout_s=args.timeout,
+        only=args.only,
+        samples=args.samples,
+        seed=args.seed,
+    )
     if not report.results:
         print(f"pumpsafety prove: no obligation matches --only {args.only!r}", file=err)
         return 2
     width = max(len(r.name) for r in report.results)
     for r in report.results:
-        line = f"{r.verdict:8} {r.name:{width}} {r.seconds:7.1f}s"
+        line = f"{r.verdict:8} {r.name:{width}} {r.seconds:7.1f}s {r.samples:5} sampled"
         if r.verdict != "proved":
             line += f"  {r.message}"
         print(line, file=out)
     summary = ", ".join(f"{report.count(v)} {v}" for v in VERDICTS)
     print(
         f"{len(report.results)} obligations: {summary} "
-        f"(wall {report.wall_s:.1f}s, jobs {report.jobs}, timeout {report.timeout_s:g}s)",
+        f"(wall {report.wall_s:.1f}s, jobs {report.jobs}, timeout {report.timeout_s:g}s, "
+        f"up to {report.samples} sampled frames per step, seed {report.seed})",
         file=out,
     )
     if args.json:

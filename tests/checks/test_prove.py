@@ -124,7 +124,13 @@ def test_cli_prints_one_line_per_obligation_and_writes_json(tmp_path):
     out, err = io.StringIO(), io.StringIO()
     path = tmp_path / "proofs.json"
     args = argparse.Namespace(
-        spec=None, jobs=1, timeout=20.0, json=str(path), only="contract__residual"
+        spec=None,
+        jobs=1,
+        timeout=20.0,
+        json=str(path),
+        only="contract__residual",
+        samples=50,
+        seed=0,
     )
     assert run_prove(args, out, err) == 0
     assert out.getvalue().splitlines()[0].startswith("proved   contract__residual_discrepancy_nl")
@@ -133,13 +139,17 @@ def test_cli_prints_one_line_per_obligation_and_writes_json(tmp_path):
 
 def test_cli_rejects_a_filter_that_matches_nothing():
     out, err = io.StringIO(), io.StringIO()
-    args = argparse.Namespace(spec=None, jobs=1, timeout=1.0, json=None, only="no_such_thing")
+    args = argparse.Namespace(
+        spec=None, jobs=1, timeout=1.0, json=None, only="no_such_thing", samples=0, seed=0
+    )
     assert run_prove(args, out, err) == 2
 
 
 def test_cli_rejects_bad_jobs():
     out, err = io.StringIO(), io.StringIO()
-    args = argparse.Namespace(spec=None, jobs=0, timeout=1.0, json=None, only=None)
+    args = argparse.Namespace(
+        spec=None, jobs=0, timeout=1.0, json=None, only=None, samples=0, seed=0
+    )
     assert run_prove(args, out, err) == 2
 
 
@@ -157,3 +167,114 @@ def test_a_bolus_admitted_without_the_window_guard_is_refuted_at_the_step(spec, 
         verdict = analyse(obligation, 60.0)
     assert verdict.verdict == "refuted", verdict.message
     assert "step__delivering__give_clinician_bolus(" in verdict.message
+
+
+# --- the inductive strengthening of I2, found by a refuted obligation ---------------------------
+
+
+def test_an_aspirated_unfilled_reservoir_is_empty_in_every_state_of_a_real_refill(spec):
+    """Aspirate, reconcile with a discrepancy, acknowledge: I2 holds in every state on the way."""
+    m = _delivering_model()
+    m.fire("begin_refill")
+    expected_nl = m.reservoir_nl
+    m.fire("aspirate", residual_nl=expected_nl - 5_000_000)  # less than expected: a leak?
+    assert m.state == "alarm_volume_discrepancy"
+    assert m.data.residual_recorded and m.data.reservoir_nl_s_per_day == 0
+    assert broken_invariants(spec, m.state, m.data) == ()
+    m.fire("acknowledge_discrepancy")
+    assert m.state == "filling"
+    assert broken_invariants(spec, m.state, m.data) == ()
+
+
+def test_an_aspirated_unfilled_reservoir_that_is_not_empty_breaks_i2_outside_filling(spec):
+    """CrossHair once refuted acknowledge_discrepancy from such a frame: with I2 stated for
+    filling only, the frame satisfied the precondition and the step broke I2 in filling."""
+    m = _delivering_model()
+    m.fire("begin_refill")
+    m.fire("aspirate", residual_nl=m.reservoir_nl - 5_000_000)
+    unreachable = replace(m.data, reservoir_nl_s_per_day=1)
+    assert "I2 reservoir_within_capacity" in broken_invariants(spec, m.state, unreachable)
+
+
+def test_the_refuting_frame_is_outside_the_precondition_now(spec):
+    from pumpsafety.checks.obligations import CONFIG_PARAMS, configuration
+    from pumpsafety.checks.proof_frame import FRAME_PARAMS
+    from pumpsafety.checks.proof_step import pre_holds
+
+    state = "alarm_volume_discrepancy"
+    devices, fixed = configuration(spec, state)
+    free = [k for k in FRAME_PARAMS if k not in CONFIG_PARAMS]
+    found = (1, False, 0, 0, False, 0, 0, 0, 0, 0, 0, 0, False, False, True, False, False, True)
+    found += (False, 0, 1, 0, 0, 0, 0, 0)
+    values = {**dict(zip(free, found, strict=True)), **fixed}
+    assert values["residual_recorded"] and not values["filled"] and values["level"] == 1
+    assert not pre_holds(spec, state, devices, **values)
+
+
+# --- sampled step obligations -------------------------------------------------------------------
+
+
+def _sample_budget() -> int:
+    from hypothesis import settings
+
+    return max(5, settings.default.max_examples // 8)  # dev 6, ci 25, thorough 250
+
+
+def _step_obligations():
+    from pumpsafety import load_spec
+
+    return [ob for ob in generate(load_spec()) if ob.kind == "step"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ob", _step_obligations(), ids=lambda ob: ob.name)
+def test_step_obligation_has_no_counterexample_among_sampled_frames(spec, ob):
+    from pumpsafety.checks.proof_sampling import sample_step
+
+    sample = sample_step(spec, ob, max_examples=_sample_budget(), seed=0)
+    assert sample.verdict == "sampled", sample.message
+    assert sample.examples > 0, f"{ob.name}: no drawn frame satisfied the precondition"
+
+
+@pytest.mark.parametrize(
+    ("guard", "obligation", "invariant"),
+    [
+        # a clinician bolus admitted without the 24 h window check
+        ("bolus_within_daily_limit", "step__delivering__give_clinician_bolus", "I1"),
+        # the reprogramming check after a refill with another drug or concentration dropped
+        ("program_matches_reservoir", "step__filling__finish_refill", "I3"),
+    ],
+)
+def test_sampling_refutes_a_step_of_a_model_with_a_guard_removed(
+    spec, guard, obligation, invariant
+):
+    from pumpsafety import guards
+    from pumpsafety.checks.proof_sampling import sample_step
+
+    ob = next(o for o in generate(spec) if o.name == obligation)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(guards.GUARDS, guard, lambda ctx: None)
+        sample = sample_step(spec, ob, max_examples=300, seed=0)
+    assert sample.verdict == "refuted"
+    assert sample.message.startswith(f"{obligation}(")
+    assert invariant in sample.message
+    # the same seed finds it again
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(guards.GUARDS, guard, lambda ctx: None)
+        again = sample_step(spec, ob, max_examples=300, seed=0)
+    assert again.message == sample.message
+
+
+@pytest.mark.crosshair
+def test_prove_samples_step_obligations_before_crosshair(tmp_path):
+    out, err = io.StringIO(), io.StringIO()
+    path = tmp_path / "proofs.json"
+    args = argparse.Namespace(
+        spec=None, jobs=1, timeout=1.0, json=str(path), only="filling__aspirate", samples=8, seed=3
+    )
+    assert run_prove(args, out, err) in (0, 3)
+    data = json.loads(path.read_text())
+    assert data["samples_per_step"] == 8 and data["seed"] == 3
+    [result] = data["obligations"]
+    assert result["verdict"] in ("proved", "unknown")
+    assert 0 < result["samples"] <= 8
