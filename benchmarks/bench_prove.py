@@ -1,6 +1,6 @@
 """Number of proof obligations and the wall time of ``pumpsafety prove`` on this machine.
 
-Usage: python benchmarks/bench_prove.py [--jobs 2] [--timeout 60] [--only TEXT]
+Usage: python benchmarks/bench_prove.py [--jobs 2] [--timeout 60] [--samples 50] [--only TEXT]
 Prints the obligation count, the verdicts, the wall time, and the median and maximum
 time per obligation.
 """
@@ -19,11 +19,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--samples", type=int, default=50)
     parser.add_argument("--only", default=None)
     args = parser.parse_args()
-    report = prove(load_spec(), jobs=args.jobs, timeout_s=args.timeout, only=args.only)
+    report = prove(
+        load_spec(), jobs=args.jobs, timeout_s=args.timeout, only=args.only, samples=args.samples
+    )
     seconds = [r.seconds for r in report.results]
-    print(f"cpus available: {os.cpu_count()}, jobs: {args.jobs}, timeout: {args.timeout:g} s")
+    print(
+        f"cpus available: {os.cpu_count()}, jobs: {args.jobs}, timeout: {args.timeout:g} s, "
+        f"samples per step: {args.samples}"
+    )
     print(f"obligations: {len(report.results)}")
     print(
         "verdicts: " + ", ".join(f"{report.count(v)} {v}" for v in ("proved", "unknown", "refuted"))
@@ -37,6 +43,12 @@ def main() -> None:
         ks = [r.seconds for r in report.results if r.kind == kind]
         if ks:
             print(f"  {kind}: {len(ks)}, median {statistics.median(ks):.2f} s, max {max(ks):.2f} s")
+    frames = [r.samples for r in report.results if r.kind == "step"]
+    if frames:
+        print(f"sampled frames: {sum(frames)} in all, fewest for one step {min(frames)}")
+    for r in report.results:
+        if r.verdict == "refuted":
+            print(f"refuted {r.name}: {r.message}")
 
 
 if __name__ == "__main__":
