@@ -37,3 +37,15 @@ def test_broken_twin_is_refuted_with_a_counterexample(twin):
 def test_every_contract_names_a_known_requirement(spec):
     for contract in CONTRACTS.values():
         assert set(contract.requirements) <= set(spec.requirements)
+
+
+def test_every_contract_is_listed_on_the_proofs_page_with_its_requirements():
+    from pathlib import Path
+
+    page = (Path(__file__).parents[2] / "docs" / "explanation" / "proofs.md").read_text()
+    rows = {line.split("|")[1].strip(" `"): line for line in page.splitlines() if "| `" in line}
+    for name, contract in CONTRACTS.items():
+        row = next((line for key, line in rows.items() if name in key.split("`, `")), None)
+        assert row is not None, f"{name} is missing from docs/explanation/proofs.md"
+        for req in contract.requirements:
+            assert req in row, f"{name}: {req} missing from its row"
