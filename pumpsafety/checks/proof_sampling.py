@@ -91,18 +91,14 @@ def parameter_strategy(spec: Spec, ob: Obligation) -> st.SearchStrategy[dict[str
         "eri_in": ints(-DAY_S, 400 * DAY_S, -1, 0, 1),
         "eos_after_eri": ints(0, 200 * DAY_S, 0, 90 * DAY_S),
         "increase_age": ints(0, 3 * DAY_S, 0, DAY_S),
-        "trial_drug_i": st.integers(-1, len(spec.drugs) - 1),
         "n_trial": st.integers(0, 3),
         "dead_volume": ints(0, 2_000_000, 0),
         "fills": st.integers(0, 5),
     }
     strategies: dict[str, st.SearchStrategy[Any]] = {}
     for name, annotation in FRAME_PARAMS.items():
-        if name in fixed:
-            continue
-        strategies[name] = (
-            st.booleans() if annotation == "bool" else frame_params.get(name, st.integers(0, 3))
-        )
+        if name not in fixed:  # a new frame parameter needs its range here (KeyError otherwise)
+            strategies[name] = st.booleans() if annotation == "bool" else frame_params[name]
     strategies.update(_argument_strategies(spec, ob.trigger, hard_ng, cap_nl, day_nl))
     return st.fixed_dictionaries(strategies)
 
