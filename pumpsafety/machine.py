@@ -164,21 +164,10 @@ class PumpModel:
         The cost grows with the number of events in the interval (thresholds, schedule
         steps), not with its length.
         """
+        err: DoseError | None = None
         if isinstance(dt_s, bool) or not isinstance(dt_s, int):
-            dt = dose_time_error(dt_s)
-            self._log.append(
-                EventRecord(
-                    self.now_s,
-                    "advance",
-                    (("dt_s", dt_s),),
-                    False,
-                    self.state,
-                    self.state,
-                    error=str(dt),
-                )
-            )
-            raise dt
-        if dt_s < 0:
+            err = dose_time_error(dt_s)
+        elif dt_s < 0:
             err = DoseError(
                 "dt_s",
                 dt_s,
@@ -186,16 +175,10 @@ class PumpModel:
                 requirement="SR-INPUT-01",
                 reason="would move the clock backwards",
             )
+        if err is not None:
+            args = (("dt_s", dt_s),)
             self._log.append(
-                EventRecord(
-                    self.now_s,
-                    "advance",
-                    (("dt_s", dt_s),),
-                    False,
-                    self.state,
-                    self.state,
-                    error=str(err),
-                )
+                EventRecord(self.now_s, "advance", args, False, self.state, self.state, str(err))
             )
             raise err
         target = self.now_s + dt_s

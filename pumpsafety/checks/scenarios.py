@@ -93,13 +93,8 @@ def _rx(dose_ng: int, **kw: object) -> Prescription:
     return Prescription.constant("baclofen", kw.pop("concentration", BACLOFEN), dose_ng, **kw)  # type: ignore[arg-type]
 
 
-def _delivering(
-    spec: Spec,
-    *,
-    device: str = "synchromed_ii_40",
-    volume_nl: int = 20_000_000,
-    rx: Prescription | None = None,
-) -> _Story:
+def _implanted(spec: Spec, *, device: str = "synchromed_ii_40") -> _Story:
+    """A baclofen patient whose 50 mcg screening dose worked, implanted a day ago."""
     s = _Story(spec)
     s.ok("start_single_shot_trial", drug="baclofen")
     s.ok("give_trial_bolus", mass_ng=50_000)
@@ -107,6 +102,17 @@ def _delivering(
     s.ok("end_trial", improvement_percent=60)
     s.ok("implant", device=device, catheter_dead_volume_nl=100_000)
     s.m.advance(DAY_S)
+    return s
+
+
+def _delivering(
+    spec: Spec,
+    *,
+    device: str = "synchromed_ii_40",
+    volume_nl: int = 20_000_000,
+    rx: Prescription | None = None,
+) -> _Story:
+    s = _implanted(spec, device=device)
     _fill(s, volume_nl)
     s.ok("program", prescription=rx or _rx(100_000))
     s.ok("prime", volume_nl=100_000 + spec.devices[device].pump_tubing_volume_nl.value)
@@ -168,13 +174,7 @@ def opioid_trial_observation_before_evaluation(spec: Spec) -> int:
 
 @_scenario(("SR-STATE-01", "SR-PRIME-01"), ("priming_volume_correct",), _BASE)
 def priming_volume_is_exact_before_first_delivery(spec: Spec) -> int:
-    s = _Story(spec)
-    s.ok("start_single_shot_trial", drug="baclofen")
-    s.ok("give_trial_bolus", mass_ng=50_000)
-    s.m.advance(8 * HOUR)
-    s.ok("end_trial", improvement_percent=60)
-    s.ok("implant", device="synchromed_ii_40", catheter_dead_volume_nl=100_000)
-    s.m.advance(DAY_S)
+    s = _implanted(spec)
     _fill(s, 20_000_000)
     s.ok("program", prescription=_rx(100_000))
     s.expect(s.m.state == "priming", "a first program must lead to priming")
@@ -216,13 +216,7 @@ def ziconotide_starts_at_most_2_4_mcg(spec: Spec) -> int:
 
 @_scenario(("SR-TITR-03", "SR-TITR-04", "SR-TITR-02"), ("titration_allowed",), _BASE)
 def baclofen_titration_steps(spec: Spec) -> int:
-    s = _Story(spec)
-    s.ok("start_single_shot_trial", drug="baclofen")
-    s.ok("give_trial_bolus", mass_ng=50_000)
-    s.m.advance(8 * HOUR)
-    s.ok("end_trial", improvement_percent=60)
-    s.ok("implant", device="synchromed_ii_40", catheter_dead_volume_nl=100_000)
-    s.m.advance(DAY_S)
+    s = _implanted(spec)
     _fill(s, 20_000_000)
     s.refused("program", "SR-TITR-03", prescription=_rx(110_000))  # > 2 x the 50 mcg that worked
     s.ok("program", prescription=_rx(100_000))

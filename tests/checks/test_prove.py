@@ -9,7 +9,6 @@ from dataclasses import replace
 
 import pytest
 
-from pumpsafety import Prescription, PumpModel
 from pumpsafety.checks.obligations import generate, module_source
 from pumpsafety.checks.proof_invariants import (
     broken_invariants,
@@ -19,36 +18,7 @@ from pumpsafety.checks.proof_invariants import (
 from pumpsafety.checks.prove import prove, run_prove
 from pumpsafety.dose import DAY_S
 from pumpsafety.records import Delivery
-
-
-def _delivering_model() -> PumpModel:
-    m = PumpModel()
-    m.fire("start_single_shot_trial", drug="baclofen")
-    m.fire("give_trial_bolus", mass_ng=50_000)
-    m.advance(4 * 3600)
-    m.fire("end_trial", improvement_percent=60)
-    m.fire("implant", device="synchromed_ii_40", catheter_dead_volume_nl=200_000)
-    m.fire("begin_refill")
-    m.fire("aspirate", residual_nl=0)
-    m.fire(
-        "fill",
-        drug="baclofen",
-        concentration_ng_per_ml=500_000,
-        confirm_concentration_ng_per_ml=500_000,
-        volume_nl=40_000_000,
-    )
-    m.fire("finish_refill")
-    p = Prescription.constant(
-        "baclofen",
-        500_000,
-        100_000,
-        max_daily_dose_ng=400_000,
-        spasticity_origin="spinal",
-        confirm_soft_limits=True,
-    )
-    m.fire("program", prescription=p)
-    m.fire("prime", volume_nl=340_000)
-    return m
+from tests.scenarios import delivering
 
 
 def test_one_step_obligation_per_state_and_trigger_the_spec_allows(spec):
@@ -75,7 +45,7 @@ def test_generated_module_defines_every_step_obligation(spec):
 
 
 def test_invariants_hold_at_every_step_of_a_therapy(spec):
-    m = _delivering_model()
+    m = delivering(spec, volume_nl=40_000_000)
     assert invariants_hold(spec, m.state, m.data)
     for _ in range(3):
         m.advance(DAY_S // 3)
@@ -85,7 +55,7 @@ def test_invariants_hold_at_every_step_of_a_therapy(spec):
 
 
 def test_window_invariant_catches_a_dose_over_the_daily_maximum(spec):
-    m = _delivering_model()
+    m = delivering(spec, volume_nl=40_000_000)
     d = m.data
     extra = Delivery(
         "clinician_bolus", d.now_s, d.now_s, "baclofen", 500_000, 0, 400_000 * 10**6 * DAY_S, "x"
@@ -95,7 +65,7 @@ def test_window_invariant_catches_a_dose_over_the_daily_maximum(spec):
 
 
 def test_reservoir_invariant_catches_an_aspirated_reservoir_that_is_not_empty(spec):
-    m = _delivering_model()
+    m = delivering(spec, volume_nl=40_000_000)
     m.fire("begin_refill")
     m.fire("aspirate", residual_nl=m.reservoir_nl)
     bad = replace(m.data, reservoir_nl_s_per_day=1)
@@ -174,7 +144,7 @@ def test_a_bolus_admitted_without_the_window_guard_is_refuted_at_the_step(spec, 
 
 def test_an_aspirated_unfilled_reservoir_is_empty_in_every_state_of_a_real_refill(spec):
     """Aspirate, reconcile with a discrepancy, acknowledge: I2 holds in every state on the way."""
-    m = _delivering_model()
+    m = delivering(spec, volume_nl=40_000_000)
     m.fire("begin_refill")
     expected_nl = m.reservoir_nl
     m.fire("aspirate", residual_nl=expected_nl - 5_000_000)  # less than expected: a leak?
@@ -189,7 +159,7 @@ def test_an_aspirated_unfilled_reservoir_is_empty_in_every_state_of_a_real_refil
 def test_an_aspirated_unfilled_reservoir_that_is_not_empty_breaks_i2_outside_filling(spec):
     """CrossHair once refuted acknowledge_discrepancy from such a frame: with I2 stated for
     filling only, the frame satisfied the precondition and the step broke I2 in filling."""
-    m = _delivering_model()
+    m = delivering(spec, volume_nl=40_000_000)
     m.fire("begin_refill")
     m.fire("aspirate", residual_nl=m.reservoir_nl - 5_000_000)
     unreachable = replace(m.data, reservoir_nl_s_per_day=1)
@@ -278,3 +248,24 @@ def test_prove_samples_step_obligations_before_crosshair(tmp_path):
     [result] = data["obligations"]
     assert result["verdict"] in ("proved", "unknown")
     assert 0 < result["samples"] <= 8
+
+
+def test_sampling_refutes_acknowledge_discrepancy_under_the_filling_only_reservoir_invariant(spec):
+    """The earlier, weaker I2 (the clause only in filling) is not inductive; sampling shows it."""
+    from pumpsafety.checks import proof_invariants
+    from pumpsafety.checks.proof_sampling import sample_step
+
+    def filling_only(spec, state, data):
+        if state != "filling" and data.residual_recorded and not data.filled_this_session:
+            data = replace(data, residual_recorded=False)  # the clause is not stated here
+        return proof_invariants.reservoir_within_capacity(spec, state, data)
+
+    ob = next(
+        o for o in generate(spec) if o.name.endswith("volume_discrepancy__acknowledge_discrepancy")
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(proof_invariants.INVARIANTS, "I2 reservoir_within_capacity", filling_only)
+        sample = sample_step(spec, ob, max_examples=200, seed=0)
+    assert sample.verdict == "refuted", sample.message
+    assert "residual_recorded=True" in sample.message and "filled=False" in sample.message
+    assert "I2 reservoir_within_capacity" in sample.message
