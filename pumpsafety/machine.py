@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from transitions import Machine
+from transitions import EventData, Machine
 
 from pumpsafety import dose
 from pumpsafety.dose import DAY_S
 from pumpsafety.errors import DoseError, EventRejected, PumpSafetyError
-from pumpsafety.guards import GUARDS, Ctx
+from pumpsafety.guards import GUARDS, Ctx, Guard
 from pumpsafety.guards import point_mass as _guard_point_mass
 from pumpsafety.guards import point_volume_nl as _point_volume_nl
 from pumpsafety.inputs import parse_args
@@ -41,10 +42,94 @@ class Snapshot:
 
 
 class _Engine:
-    """The object `transitions` drives; it only holds the state name."""
+    """The object `transitions` drives: the state name and the model it belongs to."""
 
-    state: str
-    trigger: Callable[..., bool]
+    __slots__ = ("owner", "state")
+
+    def __init__(self, owner: PumpModel) -> None:
+        self.owner = owner
+        self.state = ""
+
+
+def _condition(name: str, *, refuses: bool) -> Callable[[EventData], bool]:
+    """A `transitions` condition that evaluates guard *name* on the triggering model.
+
+    The guard itself is looked up on every evaluation (``PumpModel._guard``), so a guard
+    replaced in ``GUARDS`` or by a subclass (a model broken on purpose) takes effect in a
+    machine built before the replacement.
+    """
+    negate = name.startswith("not:")
+    guard_name = name.removeprefix("not:")
+    if guard_name not in GUARDS:  # load_spec reports it; a hand-built Spec fails here
+        raise KeyError(f"unknown guard {guard_name!r}")
+
+    def check(event: EventData) -> bool:
+        return _owner(event)._check(guard_name, negate=negate, refuses=refuses)
+
+    check.__name__ = name
+    return check
+
+
+def _apply(event: EventData) -> None:
+    _owner(event)._apply()
+
+
+def _owner(event: EventData) -> PumpModel:
+    engine = event.model
+    assert isinstance(engine, _Engine)
+    return engine.owner
+
+
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """The `transitions` machine of one spec, shared by every model of that spec.
+
+    Building it costs one ``add_transition`` per (transition, source) pair; sharing it makes
+    a new model (and a model restored from a snapshot) cheap. The machine holds no model:
+    each model passes its own engine to the event it triggers.
+    """
+
+    machine: Machine
+    external_at: Mapping[str, frozenset[str]]  # state -> external events it has transitions for
+    clock_at: Mapping[str, frozenset[str]]  # state -> clock events it has transitions for
+
+
+_SHARED: OrderedDict[int, tuple[Spec, _Shared]] = OrderedDict()
+_SHARED_KEEP = 32  # machines kept for the most recently used specs
+
+
+def _shared(spec: Spec) -> _Shared:
+    hit = _SHARED.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        _SHARED.move_to_end(id(spec))
+        return hit[1]
+    machine = Machine(
+        model=None,
+        states=list(spec.states),
+        initial=spec.initial,
+        auto_transitions=False,
+        ignore_invalid_triggers=False,
+        queued=False,
+        send_event=True,
+    )
+    external: dict[str, set[str]] = {s: set() for s in spec.states}
+    clock: dict[str, set[str]] = {s: set() for s in spec.states}
+    for t, src, dest, when in spec.expanded():
+        conditions: list[str | Callable[..., bool | None]] = [
+            _condition(w, refuses=False) for w in when
+        ]
+        conditions += [_condition(g, refuses=True) for g in t.guards]
+        machine.add_transition(t.trigger, src, dest, conditions=conditions, before=_apply)
+        (clock if t.clock else external)[src].add(t.trigger)
+    shared = _Shared(
+        machine,
+        {s: frozenset(e) for s, e in external.items()},
+        {s: frozenset(e) for s, e in clock.items()},
+    )
+    _SHARED[id(spec)] = (spec, shared)
+    while len(_SHARED) > _SHARED_KEEP:
+        _SHARED.popitem(last=False)
+    return shared
 
 
 Effect = Callable[[Ctx], tuple[PumpData, list[Delivery]]]
@@ -68,28 +153,15 @@ class PumpModel:
         self.spec = spec if spec is not None else load_spec()
         self._data = PumpData(now_s=start_s)
         self._log: list[LogEntry] = []
-        self._engine = _Engine()
+        self._engine = _Engine(self)
         self._ctx: Ctx | None = None
         self._refusal: PumpSafetyError | None = None
         self._pending: tuple[PumpData, list[Delivery]] | None = None
-        self._machine = Machine(
-            model=self._engine,
-            states=list(self.spec.states),
-            initial=self.spec.initial,
-            auto_transitions=False,
-            ignore_invalid_triggers=False,
-            queued=False,
-            send_event=False,
-        )
-        self._by_state: dict[str, set[str]] = {s: set() for s in self.spec.states}
-        self._clock_at: dict[str, set[str]] = {s: set() for s in self.spec.states}
-        for t, src, dest, when in self.spec.expanded():
-            conditions: list[str | Callable[..., bool | None]] = [self._condition(w) for w in when]
-            conditions += [self._condition(g, refuses=True) for g in t.guards]
-            self._machine.add_transition(
-                t.trigger, src, dest, conditions=conditions, before=self._apply
-            )
-            (self._clock_at if t.clock else self._by_state)[src].add(t.trigger)
+        shared = _shared(self.spec)
+        self._machine = shared.machine
+        self._by_state = shared.external_at
+        self._clock_at = shared.clock_at
+        self._machine.set_state(self.spec.initial, model=self._engine)
 
     @classmethod
     def from_snapshot(cls, spec: Spec, snapshot: Snapshot) -> PumpModel:
@@ -225,7 +297,7 @@ class PumpModel:
         self._refusal = None
         self._pending = None
         try:
-            moved = self._engine.trigger(event)
+            moved = self._machine.events[event].trigger(self._engine)
         finally:
             self._ctx = None
         if not moved:
@@ -252,19 +324,16 @@ class PumpModel:
         )
         self._log.extend(deliveries)
 
-    def _condition(self, name: str, *, refuses: bool = False) -> Callable[[], bool]:
-        negate = name.startswith("not:")
-        guard = GUARDS[name.removeprefix("not:")]
+    def _guard(self, name: str) -> Guard:
+        """The guard called *name* (a model broken on purpose overrides this)."""
+        return GUARDS[name]
 
-        def check() -> bool:
-            assert self._ctx is not None
-            refusal = guard(self._ctx)
-            if refuses and refusal is not None and self._refusal is None:
-                self._refusal = refusal
-            return (refusal is not None) if negate else (refusal is None)
-
-        check.__name__ = name
-        return check
+    def _check(self, name: str, *, negate: bool, refuses: bool) -> bool:
+        assert self._ctx is not None
+        refusal = self._guard(name)(self._ctx)
+        if refuses and refusal is not None and self._refusal is None:
+            self._refusal = refusal
+        return (refusal is not None) if negate else (refusal is None)
 
     def _apply(self) -> None:
         ctx = self._ctx

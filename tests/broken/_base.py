@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pumpsafety.checks.harness import ReferenceAdapter
@@ -17,19 +17,8 @@ class FaultyModel(PumpModel):
     guards: ClassVar[Mapping[str, Guard]] = {}
     effects: ClassVar[Mapping[str, Effect]] = {}
 
-    def _condition(self, name: str, *, refuses: bool = False) -> Callable[[], bool]:
-        negate = name.startswith("not:")
-        base = name.removeprefix("not:")
-        guard = self.guards.get(base, GUARDS[base])
-
-        def check() -> bool:
-            assert self._ctx is not None
-            refusal = guard(self._ctx)
-            if refuses and refusal is not None and self._refusal is None:
-                self._refusal = refusal
-            return (refusal is not None) if negate else (refusal is None)
-
-        return check
+    def _guard(self, name: str) -> Guard:
+        return self.guards.get(name) or GUARDS[name]
 
     def _apply(self) -> None:
         ctx = self._ctx
