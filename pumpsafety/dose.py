@@ -22,6 +22,7 @@ __all__ = [
     "ceil_div",
     "fg_s_per_day_to_ng_ceil",
     "fg_s_per_day_to_ng_floor",
+    "first_window_over",
     "max_window_total",
     "ng_to_fg_s_per_day",
     "residual_discrepancy_nl",
@@ -204,6 +205,38 @@ def max_window_total(
         if min_start_s <= lo <= max_start_s:
             best = max(best, _window(points, basal, lo, False), _window(points, basal, lo, True))
     return best
+
+
+def first_window_over(
+    points: Sequence[Point],
+    basal: Sequence[Basal],
+    *,
+    min_start_s: int,
+    max_start_s: int,
+    limit_fg_s_per_day: int,
+) -> int | None:
+    """Total of the first 24 h window (start in [min_start_s, max_start_s]) over the limit,
+    or None if none is: None exactly when ``max_window_total(...) <= limit``.
+
+    The same breakpoints as :func:`max_window_total`, each compared with the limit on its
+    own rather than through a running maximum, so that a symbolic check splits once per
+    window instead of once per candidate maximum (SR-DOSE-01).
+    """
+    starts = sorted(
+        {
+            min_start_s,
+            max_start_s,
+            *(t for p in points for t in (p.at_s, p.at_s - DAY_S)),
+            *(t for b in basal for t in (b.start_s, b.end_s, b.start_s - DAY_S, b.end_s - DAY_S)),
+        }
+    )
+    for lo in starts:
+        if min_start_s <= lo <= max_start_s:
+            for closed_left in (False, True):
+                total = _window(points, basal, lo, closed_left)
+                if total > limit_fg_s_per_day:
+                    return total
+    return None
 
 
 def schedule_daily_total_fg_s_per_day(

@@ -253,7 +253,8 @@ def _future_basal(program: Program, now_s: int, until_s: int) -> list[Basal]:
     t = now_s
     while t < until_s:
         cycle = t % DAY_S
-        step = min(program.next_change_after(cycle), until_s - t)
+        change = program.next_change_after(cycle)
+        step = until_s - t if change is None else min(change, until_s - t)
         rate = program.rate_at(cycle)
         if rate:
             out.append(Basal(t, t + step, rate * program.concentration_ng_per_ml))
@@ -279,9 +280,11 @@ def _window_check(
         points.append(Point(now, extra_mass_fg_s_per_day))
     if program is not None and program.drug == drug:
         basal.extend(_future_basal(program, now, now + DAY_S))
-    worst = dose.max_window_total(points, basal, min_start_s=now - DAY_S, max_start_s=now)
     limit = dose.ng_to_fg_s_per_day(limit_ng)
-    if worst > limit:
+    worst = dose.first_window_over(
+        points, basal, min_start_s=now - DAY_S, max_start_s=now, limit_fg_s_per_day=limit
+    )
+    if worst is not None:
         return DoseLimitExceeded(
             name,
             value,

@@ -256,9 +256,18 @@ class PumpModel:
         target = self.now_s + dt_s
         self._settle()
         while self.now_s < target:
-            step_to = min(target, self._next_event_s())
-            self._integrate(step_to)
-            self._settle()
+            self._stretch(target)
+
+    def _stretch(self, target_s: int) -> None:
+        """One stretch of :meth:`advance`: deliver up to the next threshold or schedule
+        change (or *target_s*, if that comes first), then raise whatever is due.
+
+        Each stretch starts and ends with nothing due, so the proofs of the passing of time
+        cover one stretch towards any target; ``advance`` is a sequence of them.
+        """
+        nxt = self._next_event_s()
+        self._integrate(target_s if nxt is None else min(target_s, nxt))
+        self._settle()
 
     # --- firing --------------------------------------------------------------------------------
 
@@ -357,12 +366,15 @@ class PumpModel:
         assert self._data.program is not None
         return self._data.program.rate_at(self.now_s % DAY_S)
 
-    def _next_event_s(self) -> int:
+    def _next_event_s(self) -> int | None:
+        """The next second at which a threshold is crossed or the schedule changes, if any."""
         d = self._data
         times: list[int] = []
         if self._delivers():
             assert d.program is not None
-            times.append(self.now_s + d.program.next_change_after(self.now_s % DAY_S))
+            change = d.program.next_change_after(self.now_s % DAY_S)
+            if change is not None:
+                times.append(self.now_s + change)
             rate = self._rate_nl_per_day()
             dev = self.spec.devices[d.device] if d.device else None
             if rate and dev is not None:
@@ -389,7 +401,7 @@ class PumpModel:
         for at in (d.refill_due_at_s, d.eri_at_s, d.eos_at_s):
             if at is not None and at > self.now_s:
                 times.append(at)
-        return min(times, default=self.now_s + 10**18)
+        return min(times, default=None)
 
     def _integrate(self, until_s: int) -> None:
         d = self._data

@@ -108,10 +108,10 @@ class Program:
                 rate = r
         return rate
 
-    def next_change_after(self, cycle_s: int) -> int:
-        """Seconds from *cycle_s* to the next rate change; a constant rate never changes."""
-        if len({r for _, r in self.rates}) == 1:
-            return 10**18
+    def next_change_after(self, cycle_s: int) -> int | None:
+        """Seconds from *cycle_s* to the next rate change; None for a constant rate."""
+        if all(r == self.rates[0][1] for _, r in self.rates):
+            return None
         for start, _ in self.rates:
             if start > cycle_s:
                 return start - cycle_s

@@ -64,3 +64,41 @@ def test_window_supremum_finds_the_peak_between_two_rates() -> None:
     # best window ends just after the point's day: all of day 0 (3 * DAY_S) plus the point
     got = dose.max_window_total(points, basal, min_start_s=-DAY_S, max_start_s=2 * DAY_S)
     assert got == 3 * DAY_S + 100
+
+
+def _histories() -> object:
+    from hypothesis import strategies as st
+
+    t = st.integers(-2 * DAY_S, 2 * DAY_S)
+    points = st.lists(st.builds(Point, t, st.integers(0, 10**6)), max_size=4)
+    basal = st.lists(
+        st.tuples(t, st.integers(1, DAY_S), st.integers(0, 50)).map(
+            lambda x: Basal(x[0], x[0] + x[1], x[2])
+        ),
+        max_size=3,
+    )
+    return st.tuples(points, basal, st.integers(0, 4 * 10**6))
+
+
+def test_first_window_over_agrees_with_the_supremum() -> None:
+    """The guard's check (first window over the limit) decides exactly what the supremum
+    decides, on histories with points and basal segments around every boundary."""
+    from hypothesis import given
+
+    @given(_histories())
+    def check(h: tuple[list[Point], list[Basal], int]) -> None:
+        points, basal, limit = h
+        kw = {"min_start_s": -DAY_S, "max_start_s": 0}
+        worst = dose.max_window_total(points, basal, **kw)
+        over = dose.first_window_over(points, basal, limit_fg_s_per_day=limit, **kw)
+        assert (over is None) == (worst <= limit)
+        assert over is None or limit < over <= worst
+
+    check()
+
+
+def test_first_window_over_finds_a_window_the_limit_does_not_hold_for() -> None:
+    points = [Point(0, 10), Point(DAY_S - 1, 10)]
+    kw = {"min_start_s": -DAY_S, "max_start_s": DAY_S}
+    assert dose.first_window_over(points, [], limit_fg_s_per_day=19, **kw) == 20
+    assert dose.first_window_over(points, [], limit_fg_s_per_day=20, **kw) is None

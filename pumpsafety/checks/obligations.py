@@ -19,7 +19,7 @@ from types import ModuleType
 from pumpsafety.checks.contracts import CONTRACTS
 from pumpsafety.checks.proof_frame import FRAME_PARAMS
 from pumpsafety.checks.proof_invariants import INVARIANTS, _device_expected
-from pumpsafety.checks.proof_step import ADVANCE, arg_params
+from pumpsafety.checks.proof_step import ADVANCE, arg_params, is_clock_step
 from pumpsafety.spec import Spec
 
 __all__ = ["Obligation", "generate", "load_module", "module_source"]
@@ -111,7 +111,7 @@ _STEP = '''
 def {name}({params}) -> bool:
     """{statement}.
 
-    pre: pre_holds(SPEC, {state!r}, {devices!r}, {frame_kw})
+    pre: pre_holds(SPEC, {state!r}, {devices!r}, mid_event={mid_event!r}, {frame_kw})
     pre: build_args(SPEC, {trigger!r}, {arg_kw}) is not None
     post: __return__
     """
@@ -147,6 +147,7 @@ def module_source(spec: Spec, obligations: tuple[Obligation, ...]) -> str:
             state=ob.state,
             trigger=ob.trigger,
             devices=devices,
+            mid_event=is_clock_step(spec, ob.trigger),
             frame_kw=", ".join(
                 f"{k}={fixed.get(k, k)!r}" if k in fixed else f"{k}={k}" for k in FRAME_PARAMS
             ),

@@ -178,25 +178,22 @@ def frame(spec: Spec, state: str, devices: tuple[str | None, ...], **v: Any) -> 
             return None
         program = compiled
     # the history: a basal segment over the whole last day and one past point dose, both of
-    # the program's drug (or the reservoir's), with free amounts
+    # the program's drug (or the reservoir's), with free amounts. Both records are always
+    # there (a zero amount stands for no delivery): one case for the solver instead of four.
     recent: list[Delivery] = []
     h_drug = program.drug if program is not None else drug
     h_conc = program.concentration_ng_per_ml if program is not None else conc
     if v["hist_rate"] < 0 or v["hist_point_nl"] < 0:
         return None
     if h_drug is not None:
-        if v["hist_rate"]:
-            vol = v["hist_rate"] * DAY_S
-            recent.append(
-                Delivery("basal", NOW_S - DAY_S, NOW_S, h_drug, h_conc, vol, vol * h_conc, state)
-            )
-        if v["hist_point_nl"]:
-            at = NOW_S - HISTORY_POINT_AGE_S
-            vol = v["hist_point_nl"] * DAY_S
-            recent.append(
-                Delivery("patient_bolus", at, at, h_drug, h_conc, vol, vol * h_conc, state)
-            )
-    elif v["hist_rate"] or v["hist_point_nl"]:
+        vol = v["hist_rate"] * DAY_S
+        recent.append(
+            Delivery("basal", NOW_S - DAY_S, NOW_S, h_drug, h_conc, vol, vol * h_conc, state)
+        )
+        at = NOW_S - HISTORY_POINT_AGE_S
+        vol = v["hist_point_nl"] * DAY_S
+        recent.append(Delivery("patient_bolus", at, at, h_drug, h_conc, vol, vol * h_conc, state))
+    elif v["hist_rate"] != 0 or v["hist_point_nl"] != 0:
         return None
     # patient bolus times: up to two, the later one last_bolus_age seconds ago
     n_times, age = v["n_times"], v["last_bolus_age"]

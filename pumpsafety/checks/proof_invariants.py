@@ -9,26 +9,45 @@ can decide it with every quantity symbolic. They are deliberately written apart 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from pumpsafety.dose import DAY_S, FG_PER_NG
 from pumpsafety.records import Program, PumpData
 from pumpsafety.spec import Spec
 
 __all__ = [
+    "BETWEEN_EVENTS",
     "INVARIANTS",
     "Invariant",
+    "alarms_raised",
     "broken_invariants",
     "invariants_hold",
     "needs_matching_program",
 ]
 
 Invariant = Callable[[Spec, str, PumpData], bool]
+_T = TypeVar("_T")
 
 _LIMIT = FG_PER_NG * DAY_S  # ng -> fg·s/day
 # phases in which a device is implanted or attached (trial_continuous is added by name)
 _DEVICE_PHASES = frozenset({"implant", "refill", "delivery", "alarm", "end_of_life"})
 # guards and routing conditions after which the program matches the reservoir
 _MATCHING = frozenset({"program_matches_reservoir", "program_for_reservoir"})
+
+
+_TABLES: dict[tuple[str, int], tuple[Spec, object]] = {}
+
+
+def _per_spec(kind: str, spec: Spec, build: Callable[[Spec], _T]) -> _T:
+    """*build(spec)*, computed once per spec object (symbolic paths would redo it each time)."""
+    hit = _TABLES.get((kind, id(spec)))
+    if hit is not None and hit[0] is spec:
+        return hit[1]  # type: ignore[return-value]
+    value = build(spec)
+    if len(_TABLES) > 64:
+        _TABLES.clear()
+    _TABLES[(kind, id(spec))] = (spec, value)
+    return value
 
 
 def needs_matching_program(spec: Spec) -> frozenset[str]:
@@ -39,6 +58,10 @@ def needs_matching_program(spec: Spec) -> frozenset[str]:
     ``program`` and ``start_continuous_trial`` events establish it by compiling a program
     for the reservoir they check, so they count as establishing too.
     """
+    return _per_spec("matching", spec, _needs_matching_program)
+
+
+def _needs_matching_program(spec: Spec) -> frozenset[str]:
     need = {name for name, s in spec.states.items() if s.delivers}
     changed = True
     while changed:
@@ -261,18 +284,77 @@ def window_within_limit(spec: Spec, state: str, data: PumpData) -> bool:
     return True
 
 
+# --- I6: every threshold the state watches has been announced ---------------------------------
+
+
+def _clock_events(spec: Spec) -> dict[str, frozenset[str]]:
+    """State -> the clock events it has a transition for."""
+    out: dict[str, set[str]] = {}
+    for t, src, _dest, _when in spec.expanded():
+        if t.clock:
+            out.setdefault(src, set()).add(t.trigger)
+    return {state: frozenset(events) for state, events in out.items()}
+
+
+def alarms_raised(spec: Spec, state: str, data: PumpData) -> bool:
+    """No threshold that the state has a clock transition for has been crossed unannounced:
+    the reservoir is above the low and empty levels unless those alarms are active, the
+    refill date, ERI and end of service are in the future unless announced (SR-RES-03,
+    SR-RES-04, SR-RES-06, SR-PWR-01).
+
+    The model raises a crossed threshold before it accepts anything else, so this holds
+    between any two events. It is the strengthening that keeps the step obligations from
+    starting in a state where an alarm is overdue, which the model never shows.
+    """
+    watched = _per_spec("clock", spec, _clock_events).get(state)
+    if not watched:
+        return True
+    dev = spec.devices.get(data.device or "")
+    level = data.reservoir_nl_s_per_day
+    if dev is not None and data.drug is not None:
+        low_at = dev.low_reservoir_alarm_nl.value * DAY_S
+        empty_at = dev.empty_threshold_nl.value * DAY_S
+        if "reservoir_low" in watched and not data.low_reservoir_active and level <= low_at:
+            return False
+        if "reservoir_empty" in watched and not data.empty_active and level <= empty_at:
+            return False
+    now = data.now_s
+    due, eri, eos = data.refill_due_at_s, data.eri_at_s, data.eos_at_s
+    # Each condition reads the flag before the clock, as the model does: the solver then
+    # splits a frame once per flag, not once more when the model asks the same question.
+    if "refill_due_passed" in watched and (
+        due is not None and not data.refill_overdue_active and now >= due
+    ):
+        return False
+    if "battery_eri_reached" in watched and (
+        eri is not None and not data.battery_eri_active and now >= eri
+    ):
+        return False
+    return not ("service_ended" in watched and eos is not None and now >= eos)
+
+
 INVARIANTS: dict[str, Invariant] = {
     "I0 structure_consistent": structure_consistent,
     "I1 window_within_limit": window_within_limit,
     "I2 reservoir_within_capacity": reservoir_within_capacity,
     "I3 program_matches_where_needed": program_matches_where_needed,
     "I5 program_within_limits": program_within_limits,
+    "I6 alarms_raised": alarms_raised,
 }
 
+# invariants that hold between events but not inside one: a clock event is raised from a
+# state in which its threshold has just been crossed
+BETWEEN_EVENTS = frozenset({"I6 alarms_raised"})
 
-def invariants_hold(spec: Spec, state: str, data: PumpData) -> bool:
-    """Every dose invariant holds in (*state*, *data*)."""
-    return all(inv(spec, state, data) for inv in INVARIANTS.values())
+
+def invariants_hold(spec: Spec, state: str, data: PumpData, *, mid_event: bool = False) -> bool:
+    """Every invariant holds in (*state*, *data*); with *mid_event*, every invariant except
+    those that only hold between events (the state a clock event is raised from)."""
+    return all(
+        inv(spec, state, data)
+        for name, inv in INVARIANTS.items()
+        if not (mid_event and name in BETWEEN_EVENTS)
+    )
 
 
 def broken_invariants(spec: Spec, state: str, data: PumpData) -> tuple[str, ...]:

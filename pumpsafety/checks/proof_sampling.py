@@ -27,7 +27,13 @@ from hypothesis.errors import Unsatisfiable
 from pumpsafety.checks.obligations import CONFIG_PARAMS, Obligation, configuration
 from pumpsafety.checks.proof_frame import FRAME_PARAMS, PRESCRIPTION_PARAMS, frame
 from pumpsafety.checks.proof_invariants import invariants_hold
-from pumpsafety.checks.proof_step import ADVANCE, arg_params, build_args, step_failure
+from pumpsafety.checks.proof_step import (
+    ADVANCE,
+    arg_params,
+    build_args,
+    is_clock_step,
+    step_failure,
+)
 from pumpsafety.dose import DAY_S, FG_PER_NG
 from pumpsafety.spec import Spec
 
@@ -166,6 +172,7 @@ def sample_step(
     state, trigger = ob.state, ob.trigger
     devices, fixed = configuration(spec, state)
     arg_names = tuple(arg_params(trigger))
+    mid_event = is_clock_step(spec, trigger)
     stepped = 0
     failures: list[tuple[dict[str, Any], str]] = []
 
@@ -184,7 +191,7 @@ def sample_step(
         nonlocal stepped
         frame_values = {k: fixed.get(k, values.get(k)) for k in FRAME_PARAMS}
         data = frame(spec, state, devices, **frame_values)
-        assume(data is not None and invariants_hold(spec, state, data))
+        assume(data is not None and invariants_hold(spec, state, data, mid_event=mid_event))
         args = build_args(spec, trigger, **{k: values[k] for k in arg_names})
         assume(args is not None)
         stepped += 1

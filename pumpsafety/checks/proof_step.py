@@ -23,6 +23,7 @@ __all__ = [
     "UNKNOWN_NAME",
     "arg_params",
     "build_args",
+    "is_clock_step",
     "pre_holds",
     "step_failure",
     "step_holds",
@@ -71,10 +72,23 @@ def build_args(spec: Spec, trigger: str, **v: Any) -> dict[str, Any] | None:
     return out
 
 
-def pre_holds(spec: Spec, state: str, devices: tuple[str | None, ...], **v: Any) -> bool:
-    """The frame is within the spec's ranges and satisfies every invariant."""
+def is_clock_step(spec: Spec, trigger: str) -> bool:
+    """*trigger* is raised by the model itself, inside an event or the passing of time."""
+    return trigger in spec.clock_triggers and trigger not in spec.external_triggers
+
+
+def pre_holds(
+    spec: Spec,
+    state: str,
+    devices: tuple[str | None, ...],
+    *,
+    mid_event: bool = False,
+    **v: Any,
+) -> bool:
+    """The frame is within the spec's ranges and satisfies every invariant (with
+    *mid_event*, those that also hold inside an event: where a clock event starts)."""
     data = frame(spec, state, devices, **v)
-    return data is not None and invariants_hold(spec, state, data)
+    return data is not None and invariants_hold(spec, state, data, mid_event=mid_event)
 
 
 def step_holds(
@@ -100,8 +114,15 @@ def step_failure(
     before = model.snapshot()
     try:
         if trigger == ADVANCE:
-            model.advance(args["dt_s"])
-        elif trigger in spec.clock_triggers and trigger not in spec.external_triggers:
+            # advance(dt) is a settle, then stretches until the target: one stretch from
+            # any frame that keeps the invariants covers them all (see _stretch)
+            dt_s = args["dt_s"]
+            if dt_s < 0:
+                model.advance(dt_s)  # refused: the clock never runs backwards
+            model._settle()
+            if model.now_s < before.data.now_s + dt_s:
+                model._stretch(before.data.now_s + dt_s)
+        elif is_clock_step(spec, trigger):
             model._trigger(trigger, {})  # the path advance() takes when the event is due
             model._settle()
         else:

@@ -19,7 +19,7 @@ class Model(FaultyModel):
             return False  # fault: the empty condition is never raised
         return super()._is_due(event)
 
-    def _next_event_s(self) -> int:
+    def _next_event_s(self) -> int | None:
         saved = self._data
         self._data = replace(saved, empty_active=True)  # the empty level is not watched
         try:

@@ -269,3 +269,52 @@ def test_sampling_refutes_acknowledge_discrepancy_under_the_filling_only_reservo
     assert sample.verdict == "refuted", sample.message
     assert "residual_recorded=True" in sample.message and "filled=False" in sample.message
     assert "I2 reservoir_within_capacity" in sample.message
+
+
+# --- the invariants on reachable states -----------------------------------------------------
+
+
+def test_every_invariant_holds_in_every_state_the_property_suite_reaches(spec):
+    """The proofs' precondition must admit every reachable state, or a proof says nothing
+    about the model: the lifecycle machine checks all invariants (I6 included) after every
+    rule, over screening, trials, refills, boluses, faults and years of time."""
+    from hypothesis import settings
+    from hypothesis.stateful import invariant, run_state_machine_as_test
+
+    from pumpsafety.checks.stateful import PumpLifecycle
+
+    class Reached(PumpLifecycle):
+        @invariant()
+        def proof_invariants_hold(self) -> None:
+            m = self.model
+            broken = broken_invariants(spec, m.state, m.data)
+            assert not broken, f"in {m.state}: {', '.join(broken)}"
+
+    Reached.spec = spec
+    run_state_machine_as_test(
+        Reached, settings=settings(settings.default, stateful_step_count=20, database=None)
+    )
+
+
+def test_a_state_with_an_unannounced_low_reservoir_breaks_i6(spec):
+    m = delivering(spec, volume_nl=40_000_000)
+    dev = spec.devices[m.data.device or ""]
+    low = dev.low_reservoir_alarm_nl.value * DAY_S
+    assert broken_invariants(spec, m.state, replace(m.data, reservoir_nl_s_per_day=low)) == (
+        "I6 alarms_raised",
+    )
+    # the same level with the alarm announced is a state the model does reach
+    announced = replace(m.data, reservoir_nl_s_per_day=low, low_reservoir_active=True)
+    assert invariants_hold(spec, "alarm_low_reservoir", announced)
+
+
+def test_the_reachability_check_fails_on_an_invariant_the_model_breaks(spec, monkeypatch):
+    """An invariant that is false once the low-reservoir alarm has been raised: the lifecycle
+    reaches such a state and the check above reports it."""
+    from pumpsafety.checks import proof_invariants
+
+    monkeypatch.setitem(
+        proof_invariants.INVARIANTS, "X no_low_alarm", lambda _s, _st, d: not d.low_reservoir_active
+    )
+    with pytest.raises(AssertionError, match="X no_low_alarm"):
+        test_every_invariant_holds_in_every_state_the_property_suite_reaches(spec)
