@@ -1,8 +1,9 @@
 """One step of the real model from a symbolic frame, and the check that it keeps the invariants.
 
 These helpers are called by the generated obligations (see ``obligations.py``). They drive
-the model through its public surface (``fire``, ``advance``); a clock event, which only the
-model raises, is raised through the same internal path ``advance`` uses.
+the model through its public surface (``fire``); a clock event, which only the model raises,
+is raised through the internal path the model takes when one is due, and the passing of time
+is proved one stretch at a time (``PumpModel._stretch``), of which ``advance`` is a sequence.
 """
 
 from __future__ import annotations
