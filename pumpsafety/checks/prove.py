@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import tempfile
 import time
+from collections.abc import Collection
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -122,17 +123,21 @@ def prove(
     jobs: int = 2,
     timeout_s: float = 60.0,
     only: str | None = None,
+    names: Collection[str] | None = None,
     samples: int = 50,
     seed: int = 0,
 ) -> ProofReport:
-    """Run every obligation of *spec* (those whose name contains *only*, if given).
+    """Run every obligation of *spec* (those whose name contains *only*, and those named in
+    *names*, if given).
 
     Obligations run in *jobs* worker processes, each within *timeout_s* seconds of CPU time
     per condition. Each step obligation is first sampled with up to *samples* concrete
     frames drawn with *seed* (0 samples skips this).
     """
     obligations: tuple[Obligation, ...] = tuple(
-        ob for ob in generate(spec) if only is None or only in ob.name
+        ob
+        for ob in generate(spec)
+        if (only is None or only in ob.name) and (names is None or ob.name in names)
     )
     start = time.perf_counter()
     results: list[ObligationResult] = []

@@ -89,6 +89,26 @@ def test_prove_reports_contracts_as_proved_with_requirements(spec):
     assert data["obligations"][0]["requirements"] == ["SR-DOSE-01"]
 
 
+# step obligations CrossHair confirms within seconds on 2 cores (docs/explanation/proofs.md)
+PROVED_STEPS = (
+    "step__screening__decline_candidate",
+    "step__screening__advance",
+    "step__trial_single_shot__give_trial_bolus",
+    "step__trial_single_shot__end_trial",
+    "step__trial_single_shot__advance",
+    "step__trial_evaluation__continue_trial",
+    "step__trial_evaluation__reject_candidate",
+    "step__trial_evaluation__advance",
+)
+
+
+@pytest.mark.crosshair
+def test_the_screening_and_trial_steps_are_proved(spec):
+    report = prove(spec, jobs=2, timeout_s=30, names=PROVED_STEPS, samples=0)
+    assert len(report.results) == len(PROVED_STEPS)
+    assert {r.name: r.verdict for r in report.results} == dict.fromkeys(PROVED_STEPS, "proved")
+
+
 @pytest.mark.crosshair
 def test_cli_prints_one_line_per_obligation_and_writes_json(tmp_path):
     out, err = io.StringIO(), io.StringIO()
