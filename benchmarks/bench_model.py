@@ -5,7 +5,9 @@ Prints medians over repeated runs on this machine:
    and transitions and no guards or effects (the ratio is the cost of the safety model);
 2. wall time to simulate 1 and 7 years of therapy with monthly refills and daily patient
    boluses (the ratio shows growth with events), and of a bare 1- and 7-year advance with
-   nothing happening (the ratio shows no growth with simulated seconds).
+   nothing happening (the ratio shows no growth with simulated seconds);
+3. the cost of a new PumpModel for a spec that already has one (the models of a spec share
+   one `transitions` machine) next to the cost of building that machine.
 """
 
 from __future__ import annotations
@@ -159,6 +161,13 @@ def main() -> None:
     print(
         f"therapy   1 year {t1:.3f} s ({e1} log entries)   7 years {t7:.3f} s ({e7} log entries)   "
         f"time ratio {t7 / t1:.2f}, log ratio {e7 / e1:.2f}"
+    )
+    many = 1_000
+    t_new = median_s(lambda: [PumpModel(SPEC) for _ in range(many)], args.repeat) / many
+    t_machine = median_s(bare_machine, args.repeat)
+    print(
+        f"new model {t_new * 1e6:.1f} us (shared machine)   building the machine "
+        f"{t_machine * 1e3:.2f} ms   ratio {t_machine / t_new:.0f}x"
     )
     i1 = median_s(lambda: idle(1), args.repeat)
     i7 = median_s(lambda: idle(7), args.repeat)

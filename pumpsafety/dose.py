@@ -222,14 +222,13 @@ def first_window_over(
     own rather than through a running maximum, so that a symbolic check splits once per
     window instead of once per candidate maximum (SR-DOSE-01).
     """
-    starts = sorted(
-        {
-            min_start_s,
-            max_start_s,
-            *(t for p in points for t in (p.at_s, p.at_s - DAY_S)),
-            *(t for b in basal for t in (b.start_s, b.end_s, b.start_s - DAY_S, b.end_s - DAY_S)),
-        }
-    )
+    # a list, not a set: a repeated start is checked twice, which changes nothing, while
+    # hashing or sorting symbolic times would make the solver fix or order them
+    starts = [min_start_s, max_start_s]
+    for p in points:
+        starts += (p.at_s, p.at_s - DAY_S)
+    for b in basal:
+        starts += (b.start_s, b.end_s, b.start_s - DAY_S, b.end_s - DAY_S)
     for lo in starts:
         if min_start_s <= lo <= max_start_s:
             for closed_left in (False, True):
