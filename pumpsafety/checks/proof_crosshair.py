@@ -10,9 +10,9 @@ never exhausted:
 * hashing a symbolic integer (a set of window starts, the set of rates of a program). Here a
   symbolic integer hashes to a constant, which is a valid hash: equal values still hash
   equally, and set membership is decided by ``==``. A set that mixes concrete and symbolic
-  integers may then hold one value twice; the model's sets only collect candidate window
-  starts (duplicates change nothing) and the distinct rates of a program (all symbolic in
-  the frames, so compared exactly).
+  integers may then hold one value twice; the only such set left is the candidate window
+  starts of ``dose.max_window_total`` (duplicates change nothing): the model's guards keep
+  symbolic quantities out of sets.
 """
 
 from __future__ import annotations
