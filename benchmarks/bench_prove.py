@@ -43,6 +43,8 @@ def main() -> None:
         ks = [r.seconds for r in report.results if r.kind == kind]
         if ks:
             print(f"  {kind}: {len(ks)}, median {statistics.median(ks):.2f} s, max {max(ks):.2f} s")
+    proved_steps = [r.name for r in report.results if r.kind == "step" and r.verdict == "proved"]
+    print(f"proved steps ({len(proved_steps)}): {', '.join(proved_steps) or '-'}")
     frames = [r.samples for r in report.results if r.kind == "step"]
     if frames:
         print(f"sampled frames: {sum(frames)} in all, fewest for one step {min(frames)}")
