@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -18,7 +17,7 @@ from pumpsafety.guards import point_mass as _guard_point_mass
 from pumpsafety.guards import point_volume_nl as _point_volume_nl
 from pumpsafety.inputs import parse_args
 from pumpsafety.records import Delivery, DeliveryKind, EventRecord, Program, PumpData
-from pumpsafety.spec import Spec, load_spec
+from pumpsafety.spec import Spec, derived, load_spec
 
 __all__ = ["CLOCK_ORDER", "LogEntry", "PumpModel", "Snapshot"]
 
@@ -94,15 +93,7 @@ class _Shared:
     clock_at: Mapping[str, frozenset[str]]  # state -> clock events it has transitions for
 
 
-_SHARED: OrderedDict[int, tuple[Spec, _Shared]] = OrderedDict()
-_SHARED_KEEP = 32  # machines kept for the most recently used specs
-
-
-def _shared(spec: Spec) -> _Shared:
-    hit = _SHARED.get(id(spec))
-    if hit is not None and hit[0] is spec:
-        _SHARED.move_to_end(id(spec))
-        return hit[1]
+def _build_shared(spec: Spec) -> _Shared:
     machine = Machine(
         model=None,
         states=list(spec.states),
@@ -121,15 +112,11 @@ def _shared(spec: Spec) -> _Shared:
         conditions += [_condition(g, refuses=True) for g in t.guards]
         machine.add_transition(t.trigger, src, dest, conditions=conditions, before=_apply)
         (clock if t.clock else external)[src].add(t.trigger)
-    shared = _Shared(
+    return _Shared(
         machine,
         {s: frozenset(e) for s, e in external.items()},
         {s: frozenset(e) for s, e in clock.items()},
     )
-    _SHARED[id(spec)] = (spec, shared)
-    while len(_SHARED) > _SHARED_KEEP:
-        _SHARED.popitem(last=False)
-    return shared
 
 
 Effect = Callable[[Ctx], tuple[PumpData, list[Delivery]]]
@@ -157,7 +144,7 @@ class PumpModel:
         self._ctx: Ctx | None = None
         self._refusal: PumpSafetyError | None = None
         self._pending: tuple[PumpData, list[Delivery]] | None = None
-        shared = _shared(self.spec)
+        shared = derived(self.spec, "machine", _build_shared)
         self._machine = shared.machine
         self._by_state = shared.external_at
         self._clock_at = shared.clock_at

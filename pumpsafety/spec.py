@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from pumpsafety.errors import SpecError
 
@@ -23,6 +24,7 @@ __all__ = [
     "StateSpec",
     "TransitionSpec",
     "default_spec_dir",
+    "derived",
     "load_spec",
 ]
 
@@ -242,6 +244,30 @@ class Spec:
 def default_spec_dir() -> Path:
     """The spec shipped with the library."""
     return Path(str(resources.files("pumpsafety") / "spec"))
+
+
+_T = TypeVar("_T")
+_DERIVED: OrderedDict[tuple[str, int], tuple[Spec, object]] = OrderedDict()
+_DERIVED_KEEP = 64  # values kept for the most recently used (spec, kind) pairs
+
+
+def derived(spec: Spec, kind: str, build: Callable[[Spec], _T]) -> _T:
+    """``build(spec)``, computed once per spec object and *kind* (a name for what is built).
+
+    A spec never changes once loaded, so what is derived from it (the `transitions` machine,
+    tables of the proof invariants) can be shared. A ``Spec`` holds mappings and is not
+    hashable, so values are kept by identity, for the most recently used specs.
+    """
+    key = (kind, id(spec))
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0] is spec:
+        _DERIVED.move_to_end(key)
+        return cast(_T, hit[1])
+    value = build(spec)
+    _DERIVED[key] = (spec, value)
+    while len(_DERIVED) > _DERIVED_KEEP:
+        _DERIVED.popitem(last=False)
+    return value
 
 
 # ---------------------------------------------------------------------------------------------

@@ -493,3 +493,29 @@ def test_replacement_keeps_titrating_from_the_last_dose(spec: Spec) -> None:
     fill(m, 20_000_000)
     m.fire("program", prescription=baclofen_prescription(130_000))  # no trial-bolus cap now
     assert m.state == "priming"
+
+
+def test_models_of_one_spec_share_the_machine_but_not_their_state(spec):
+    from pumpsafety import PumpModel
+
+    a, b = PumpModel(spec), PumpModel(spec)
+    assert a._machine is b._machine
+    a.fire("start_single_shot_trial", drug="baclofen")
+    assert a.state == "trial_single_shot"
+    assert b.state == spec.initial and b.log == ()
+
+
+def test_derived_values_are_kept_per_spec_object(spec):
+    from pumpsafety import load_spec
+    from pumpsafety.spec import derived
+
+    built: list[object] = []
+
+    def build(s: object) -> object:
+        built.append(s)
+        return object()
+
+    first = derived(spec, "test_kind", build)
+    assert derived(spec, "test_kind", build) is first and built == [spec]
+    other = load_spec()  # equal content, another object: built anew
+    assert derived(other, "test_kind", build) is not first and built == [spec, other]

@@ -9,11 +9,10 @@ can decide it with every quantity symbolic. They are deliberately written apart 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
 
 from pumpsafety.dose import DAY_S, FG_PER_NG
 from pumpsafety.records import Program, PumpData
-from pumpsafety.spec import Spec
+from pumpsafety.spec import Spec, derived
 
 __all__ = [
     "BETWEEN_EVENTS",
@@ -26,28 +25,12 @@ __all__ = [
 ]
 
 Invariant = Callable[[Spec, str, PumpData], bool]
-_T = TypeVar("_T")
 
 _LIMIT = FG_PER_NG * DAY_S  # ng -> fg·s/day
 # phases in which a device is implanted or attached (trial_continuous is added by name)
 _DEVICE_PHASES = frozenset({"implant", "refill", "delivery", "alarm", "end_of_life"})
 # guards and routing conditions after which the program matches the reservoir
 _MATCHING = frozenset({"program_matches_reservoir", "program_for_reservoir"})
-
-
-_TABLES: dict[tuple[str, int], tuple[Spec, object]] = {}
-
-
-def _per_spec(kind: str, spec: Spec, build: Callable[[Spec], _T]) -> _T:
-    """*build(spec)*, computed once per spec object (symbolic paths would redo it each time)."""
-    hit = _TABLES.get((kind, id(spec)))
-    if hit is not None and hit[0] is spec:
-        return hit[1]  # type: ignore[return-value]
-    value = build(spec)
-    if len(_TABLES) > 64:
-        _TABLES.clear()
-    _TABLES[(kind, id(spec))] = (spec, value)
-    return value
 
 
 def needs_matching_program(spec: Spec) -> frozenset[str]:
@@ -58,7 +41,7 @@ def needs_matching_program(spec: Spec) -> frozenset[str]:
     ``program`` and ``start_continuous_trial`` events establish it by compiling a program
     for the reservoir they check, so they count as establishing too.
     """
-    return _per_spec("matching", spec, _needs_matching_program)
+    return derived(spec, "matching_program", _needs_matching_program)
 
 
 def _needs_matching_program(spec: Spec) -> frozenset[str]:
@@ -306,7 +289,7 @@ def alarms_raised(spec: Spec, state: str, data: PumpData) -> bool:
     between any two events. It is the strengthening that keeps the step obligations from
     starting in a state where an alarm is overdue, which the model never shows.
     """
-    watched = _per_spec("clock", spec, _clock_events).get(state)
+    watched = derived(spec, "clock_events", _clock_events).get(state)
     if not watched:
         return True
     dev = spec.devices.get(data.device or "")
