@@ -29,6 +29,8 @@ Invariant = Callable[[Spec, str, PumpData], bool]
 _LIMIT = FG_PER_NG * DAY_S  # ng -> fg·s/day
 # phases in which a device is implanted or attached (trial_continuous is added by name)
 _DEVICE_PHASES = frozenset({"implant", "refill", "delivery", "alarm", "end_of_life"})
+# phases before a pump is implanted: refill sessions (begin_refill, aspirate, fill) come later
+_BEFORE_IMPLANT = frozenset({"screening", "trial"})
 # guards and routing conditions after which the program matches the reservoir
 _MATCHING = frozenset({"program_matches_reservoir", "program_for_reservoir"})
 
@@ -81,7 +83,13 @@ def structure_consistent(spec: Spec, state: str, data: PumpData) -> bool:
 
 def reservoir_within_capacity(spec: Spec, state: str, data: PumpData) -> bool:
     """0 <= reservoir <= capacity; an aspirated, not yet filled reservoir is empty (in any
-    state: the strengthening that makes the filling clause inductive)."""
+    state: the strengthening that makes the filling clause inductive); before implant no
+    refill session has left a mark (the strengthening that makes the previous clause
+    inductive for the first fill of an external trial pump)."""
+    if spec.states[state].phase in _BEFORE_IMPLANT and (
+        data.residual_recorded or data.filled_this_session
+    ):
+        return False
     level = data.reservoir_nl_s_per_day
     if level < 0:
         return False

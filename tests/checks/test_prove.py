@@ -89,8 +89,9 @@ def test_prove_reports_contracts_as_proved_with_requirements(spec):
     assert data["obligations"][0]["requirements"] == ["SR-DOSE-01"]
 
 
-# step obligations CrossHair confirms within seconds on 2 cores (docs/explanation/proofs.md)
+# step obligations CrossHair confirms in 2 to 17 s each on 2 cores (docs/explanation/proofs.md)
 PROVED_STEPS = (
+    "step__screening__start_single_shot_trial",
     "step__screening__decline_candidate",
     "step__screening__advance",
     "step__trial_single_shot__give_trial_bolus",
@@ -98,13 +99,14 @@ PROVED_STEPS = (
     "step__trial_single_shot__advance",
     "step__trial_evaluation__continue_trial",
     "step__trial_evaluation__reject_candidate",
+    "step__trial_evaluation__implant",
     "step__trial_evaluation__advance",
 )
 
 
 @pytest.mark.crosshair
 def test_the_screening_and_trial_steps_are_proved(spec):
-    report = prove(spec, jobs=2, timeout_s=30, names=PROVED_STEPS, samples=0)
+    report = prove(spec, jobs=2, timeout_s=60, names=PROVED_STEPS, samples=0)
     assert len(report.results) == len(PROVED_STEPS)
     assert {r.name: r.verdict for r in report.results} == dict.fromkeys(PROVED_STEPS, "proved")
 
@@ -338,3 +340,36 @@ def test_the_reachability_check_fails_on_an_invariant_the_model_breaks(spec, mon
     )
     with pytest.raises(AssertionError, match="X no_low_alarm"):
         test_every_invariant_holds_in_every_state_the_property_suite_reaches(spec)
+
+
+def test_a_refill_mark_before_implant_is_outside_the_precondition(spec, monkeypatch):
+    """CrossHair refuted start_continuous_trial from a screening frame with a residual
+    recorded and no fill: the trial pump's first fill then broke I2's "aspirated and not
+    filled means empty". No run reaches such a frame (only a refill session sets those
+    flags, after implant); I2 now says so, and without that clause the frame is admitted
+    and the step breaks I2."""
+    from pumpsafety.checks import proof_invariants
+    from pumpsafety.checks.obligations import configuration
+    from pumpsafety.checks.proof_frame import FRAME_PARAMS, frame
+    from pumpsafety.checks.proof_step import build_args, pre_holds, step_failure
+
+    state, trigger = "screening", "start_continuous_trial"
+    devices, fixed = configuration(spec, state)
+    values = dict.fromkeys(FRAME_PARAMS, 0)
+    values.update(
+        {k: False for k, t in FRAME_PARAMS.items() if t == "bool"},
+        residual_recorded=True,
+        **fixed,
+    )
+    rx = {
+        "rx_drug_i": 1, "rx_conc": 1, "rx_confirm": 1, "rx_dose": 0, "rx_hourly": False,
+        "rx_max": 1, "rx_bolus": False, "rx_pb_mass": 0, "rx_pb_lockout": 0, "rx_pb_max": 0,
+        "rx_origin_i": 3, "rx_soft": False, "rx_decrease": False,
+    }  # fmt: skip
+    device_i = list(spec.devices).index("external_trial")
+    args = build_args(spec, trigger, a_device_i=device_i, a_volume_nl=2_000_001, **rx)
+    data = frame(spec, state, devices, **values)
+    assert not pre_holds(spec, state, devices, **values)
+    monkeypatch.setattr(proof_invariants, "_BEFORE_IMPLANT", frozenset())
+    assert pre_holds(spec, state, devices, **values)
+    assert "I2 reservoir_within_capacity" in (step_failure(spec, state, data, trigger, args) or "")
