@@ -15,6 +15,7 @@ from pumpsafety.records import Program, PumpData
 from pumpsafety.spec import Spec, derived
 
 __all__ = [
+    "BEFORE_IMPLANT",
     "BETWEEN_EVENTS",
     "INVARIANTS",
     "Invariant",
@@ -30,7 +31,7 @@ _LIMIT = FG_PER_NG * DAY_S  # ng -> fg·s/day
 # phases in which a device is implanted or attached (trial_continuous is added by name)
 _DEVICE_PHASES = frozenset({"implant", "refill", "delivery", "alarm", "end_of_life"})
 # phases before a pump is implanted: refill sessions (begin_refill, aspirate, fill) come later
-_BEFORE_IMPLANT = frozenset({"screening", "trial"})
+BEFORE_IMPLANT = frozenset({"screening", "trial"})
 # guards and routing conditions after which the program matches the reservoir
 _MATCHING = frozenset({"program_matches_reservoir", "program_for_reservoir"})
 
@@ -86,7 +87,7 @@ def reservoir_within_capacity(spec: Spec, state: str, data: PumpData) -> bool:
     state: the strengthening that makes the filling clause inductive); before implant no
     refill session has left a mark (the strengthening that makes the previous clause
     inductive for the first fill of an external trial pump)."""
-    if spec.states[state].phase in _BEFORE_IMPLANT and (
+    if spec.states[state].phase in BEFORE_IMPLANT and (
         data.residual_recorded or data.filled_this_session
     ):
         return False

@@ -26,7 +26,7 @@ from hypothesis.errors import Unsatisfiable
 
 from pumpsafety.checks.obligations import CONFIG_PARAMS, Obligation, configuration
 from pumpsafety.checks.proof_frame import FRAME_PARAMS, PRESCRIPTION_PARAMS, frame
-from pumpsafety.checks.proof_invariants import invariants_hold
+from pumpsafety.checks.proof_invariants import BEFORE_IMPLANT, invariants_hold
 from pumpsafety.checks.proof_step import (
     ADVANCE,
     arg_params,
@@ -101,10 +101,20 @@ def parameter_strategy(spec: Spec, ob: Obligation) -> st.SearchStrategy[dict[str
         "dead_volume": ints(0, 2_000_000, 0),
         "fills": st.integers(0, 5),
     }
+    if spec.states[ob.state].phase in BEFORE_IMPLANT:
+        # I2: before implant no refill session has left a mark; drawing the flags would
+        # leave three of every four frames outside the precondition
+        frame_params |= {"residual_recorded": st.just(False), "filled": st.just(False)}
     strategies: dict[str, st.SearchStrategy[Any]] = {}
     for name, annotation in FRAME_PARAMS.items():
-        if name not in fixed:  # a new frame parameter needs its range here (KeyError otherwise)
-            strategies[name] = st.booleans() if annotation == "bool" else frame_params[name]
+        if name in fixed:
+            continue
+        if name in frame_params:
+            strategies[name] = frame_params[name]
+        elif annotation == "bool":
+            strategies[name] = st.booleans()
+        else:
+            raise KeyError(f"frame parameter {name!r} has no range in parameter_strategy")
     strategies.update(_argument_strategies(spec, ob.trigger, hard_ng, cap_nl, day_nl))
     return st.fixed_dictionaries(strategies)
 

@@ -370,6 +370,6 @@ def test_a_refill_mark_before_implant_is_outside_the_precondition(spec, monkeypa
     args = build_args(spec, trigger, a_device_i=device_i, a_volume_nl=2_000_001, **rx)
     data = frame(spec, state, devices, **values)
     assert not pre_holds(spec, state, devices, **values)
-    monkeypatch.setattr(proof_invariants, "_BEFORE_IMPLANT", frozenset())
+    monkeypatch.setattr(proof_invariants, "BEFORE_IMPLANT", frozenset())
     assert pre_holds(spec, state, devices, **values)
     assert "I2 reservoir_within_capacity" in (step_failure(spec, state, data, trigger, args) or "")
