@@ -526,8 +526,9 @@ def titration_allowed(ctx: Ctx) -> PumpSafetyError | None:
                     requirement="SR-TITR-01",
                 )
         mult = t.first_dose_multiplier_of_effective_trial_bolus if t else None
-        if mult is not None and ctx.data.trial_drug == drug.id and ctx.data.trial_doses:
-            cap = ctx.data.trial_doses[-1][1] * mult.value
+        effective_ng = ctx.data.trial_effective_dose_ng
+        if mult is not None and ctx.data.trial_drug == drug.id and effective_ng > 0:
+            cap = effective_ng * mult.value
             if new.daily_fg_s_per_day > dose.ng_to_fg_s_per_day(cap):
                 return DoseError(
                     "daily dose",

@@ -173,6 +173,10 @@ class PumpData:
     trial_drug: str | None = None
     trial_doses: tuple[tuple[int, int], ...] = ()  # (at_s, mass_ng)
     trial_improvement_percent: int | None = None
+    # what of the trial outlives the implant: its last (effective) bolus, which caps the first
+    # program (SR-TITR-03); 0 when no trial bolus was given. At implant the trial doses and
+    # the improvement are condensed into it and cleared.
+    trial_effective_dose_ng: int = 0
     # device and catheter
     device: str | None = None
     catheter_dead_volume_nl: int = 0

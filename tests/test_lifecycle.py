@@ -519,3 +519,28 @@ def test_derived_values_are_kept_per_spec_object(spec):
     assert derived(spec, "test_kind", build) is first and built == [spec]
     other = load_spec()  # equal content, another object: built anew
     assert derived(other, "test_kind", build) is not first and built == [spec, other]
+
+
+def test_implant_keeps_only_the_effective_trial_bolus(spec: Spec) -> None:
+    """After implant the trial lives on as its last bolus, which caps the first program
+    (SR-TITR-03, 2 x the effective 50 mcg); the dose list and the improvement are gone."""
+    m = PumpModel(spec)
+    m.fire("start_single_shot_trial", drug="baclofen")
+    m.fire("give_trial_bolus", mass_ng=50_000)
+    m.advance(8 * HOUR)
+    m.fire("end_trial", improvement_percent=10)
+    m.fire("continue_trial")
+    m.advance(16 * HOUR)
+    m.fire("give_trial_bolus", mass_ng=75_000)
+    m.advance(8 * HOUR)
+    m.fire("end_trial", improvement_percent=60)
+    assert m.data.trial_improvement_percent == 60
+    m.fire("implant", device="synchromed_ii_40", catheter_dead_volume_nl=100_000)
+    assert m.data.trial_doses == ()
+    assert m.data.trial_improvement_percent is None
+    assert m.data.trial_effective_dose_ng == 75_000
+    fill(m, 20_000_000)
+    with pytest.raises(DoseError) as too_much:
+        m.fire("program", prescription=baclofen_prescription(dose_ng_per_day=150_001))
+    assert too_much.value.requirement == "SR-TITR-03"
+    m.fire("program", prescription=baclofen_prescription(dose_ng_per_day=150_000))

@@ -18,11 +18,24 @@ from types import ModuleType
 
 from pumpsafety.checks.contracts import CONTRACTS
 from pumpsafety.checks.proof_frame import FRAME_PARAMS
-from pumpsafety.checks.proof_invariants import INVARIANTS, _device_expected
+from pumpsafety.checks.proof_invariants import (
+    BEFORE_IMPLANT,
+    INVARIANTS,
+    _device_expected,
+    evaluating_states,
+)
 from pumpsafety.checks.proof_step import ADVANCE, arg_params, is_clock_step
 from pumpsafety.spec import Spec
 
-__all__ = ["Obligation", "generate", "load_module", "module_source"]
+__all__ = [
+    "CONFIG_PARAMS",
+    "LAST_DAILY_READERS",
+    "Obligation",
+    "configuration",
+    "generate",
+    "load_module",
+    "module_source",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +50,28 @@ class Obligation:
     statement: str
 
 
-# frame parameters fixed per obligation (the configuration); the rest are symbolic
+# frame parameters fixed in every obligation (the configuration); configuration() also fixes
+# what the state's phase rules out (I0); the rest are symbolic
 CONFIG_PARAMS = ("dev_i", "drug_i", "conc", "p_drug_i", "p_conc", "trial_drug_i")
+# the guards that read the daily dose of the last program (PumpData.last_daily_by_drug);
+# a test checks that no other code of the model reads it
+LAST_DAILY_READERS = frozenset({"titration_allowed"})
 
 
-def configuration(spec: Spec, state: str) -> tuple[tuple[str | None, ...], dict[str, int]]:
+def configuration(
+    spec: Spec, state: str, trigger: str
+) -> tuple[tuple[str | None, ...], dict[str, int]]:
     """The device and drug a state's frame is proved for, and the fixed frame values.
 
     The drug is the spec's first drug at its strongest supplied concentration; the device
     is the first external device in a continuous trial, the first implanted device with
     patient boluses where the state needs a device, and none elsewhere.
+
+    What I0 rules out in the state's phase is fixed too: before implant nothing of a trial
+    is condensed and no program was given; from implant on no trial dose is listed; the
+    improvement is free only where a trial is evaluated. The daily dose of the last program
+    is free only for the steps whose guards read it (LAST_DAILY_READERS): no other step
+    can tell it apart, so one value stands for all.
     """
     drug_id = next(iter(spec.drugs))
     drug = spec.drugs[drug_id]
@@ -66,6 +91,18 @@ def configuration(spec: Spec, state: str) -> tuple[tuple[str | None, ...], dict[
         "p_conc": conc,
         "trial_drug_i": 0,
     }
+    if spec.states[state].phase in BEFORE_IMPLANT:
+        values |= {"trial_eff": 0, "last_daily": -1}
+    else:
+        values |= {"n_trial": 0}
+        reads_last = any(
+            src == state and t.trigger == trigger and LAST_DAILY_READERS & set(t.guards)
+            for t, src, _dest, _when in spec.expanded()
+        )
+        if not reads_last:
+            values |= {"last_daily": -1}
+    if state not in evaluating_states(spec):
+        values |= {"improvement": 0}
     return (device,), values
 
 
@@ -137,7 +174,7 @@ def module_source(spec: Spec, obligations: tuple[Obligation, ...]) -> str:
             continue
         assert ob.state is not None and ob.trigger is not None
         args = arg_params(ob.trigger)
-        devices, fixed = configuration(spec, ob.state)
+        devices, fixed = configuration(spec, ob.state, ob.trigger)
         free = {k: t for k, t in FRAME_PARAMS.items() if k not in fixed}
         params = ", ".join(f"{k}: {t}" for k, t in {**free, **args}.items())
         text += _STEP.format(

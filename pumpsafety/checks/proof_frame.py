@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pumpsafety.checks.proof_invariants import evaluating_states
 from pumpsafety.dose import DAY_S
 from pumpsafety.guards import compile_program
+from pumpsafety.inputs import EVENT_ARGS
 from pumpsafety.records import Delivery, PatientBolus, Prescription, Program, PumpData, Step
 from pumpsafety.spec import Spec
 
@@ -62,6 +64,9 @@ FRAME_PARAMS: dict[str, str] = {
     "increase_age": "int",
     "trial_drug_i": "int",
     "n_trial": "int",
+    "improvement": "int",
+    "trial_eff": "int",
+    "last_daily": "int",
     "dead_volume": "int",
     "fills": "int",
 }
@@ -216,20 +221,40 @@ def frame(spec: Spec, state: str, devices: tuple[str | None, ...], **v: Any) -> 
         if n_trial > len(seq):
             return None
         trial_doses = tuple((NOW_S - (n_trial - i) * DAY_S, seq[i]) for i in range(n_trial))
-    if v["refill_due_in"] < -DAY_S or v["increase_age"] < 0 or v["dead_volume"] < 0:
+    # what is known of a trial: its result while it is evaluated, its effective bolus after
+    # implant (I0 keeps both apart by phase; the configuration fixes what a phase rules out)
+    improvement: int | None = None
+    if state in evaluating_states(spec):
+        _, lo, hi = EVENT_ARGS["end_trial"]["improvement_percent"]
+        if v["improvement"] < lo or (hi is not None and v["improvement"] > hi):
+            return None
+        improvement = v["improvement"]
+    if v["trial_eff"] < 0:
         return None
-    if v["fills"] < 0:
+    # the daily dose of the last program of the program's drug (-1: none yet)
+    last_daily: tuple[tuple[str, int], ...] = ()
+    if v["last_daily"] >= 0:
+        last_drug = _pick(drugs, v["p_drug_i"])
+        if last_drug is None:
+            return None
+        last_daily = ((last_drug, v["last_daily"]),)
+    # a value outside its range is ruled out only where the frame uses it: a range check on
+    # an unused value would split the solver's paths for nothing
+    if v["increase_age"] < 0 or v["dead_volume"] < 0 or v["fills"] < 0:
+        return None
+    if drug is not None and v["refill_due_in"] < -DAY_S:
         return None
     battery = dev is not None and dev.has_battery and dev.implanted
-    if v["eri"] and not battery:
+    if not battery and v["eri"]:
         return None
-    if v["eri_in"] < -DAY_S or v["eos_after_eri"] < 0:
+    if battery and (v["eri_in"] < -DAY_S or v["eos_after_eri"] < 0):
         return None
     return PumpData(
         now_s=NOW_S,
         trial_drug=trial_drug,
         trial_doses=trial_doses,
-        trial_improvement_percent=None,
+        trial_improvement_percent=improvement,
+        trial_effective_dose_ng=v["trial_eff"],
         device=device,
         catheter_dead_volume_nl=v["dead_volume"],
         catheter_primed=v["primed"],
@@ -245,6 +270,7 @@ def frame(spec: Spec, state: str, devices: tuple[str | None, ...], **v: Any) -> 
         refill_due_at_s=NOW_S + v["refill_due_in"] if drug is not None else None,
         program=program,
         last_increase_s=NOW_S - v["increase_age"],
+        last_daily_by_drug=last_daily,
         low_reservoir_active=v["low"],
         empty_active=v["empty"],
         refill_overdue_active=v["overdue"],

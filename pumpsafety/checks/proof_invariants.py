@@ -21,6 +21,7 @@ __all__ = [
     "Invariant",
     "alarms_raised",
     "broken_invariants",
+    "evaluating_states",
     "invariants_hold",
     "needs_matching_program",
 ]
@@ -70,9 +71,34 @@ def _device_expected(spec: Spec, state: str) -> bool:
 # --- I0: the structure the other invariants rely on -------------------------------------------
 
 
+def evaluating_states(spec: Spec) -> frozenset[str]:
+    """The states in which a trial's result is known: where ``end_trial`` leads."""
+    return derived(spec, "evaluating_states", _evaluating_states)
+
+
+def _evaluating_states(spec: Spec) -> frozenset[str]:
+    return frozenset(dest for t, _src, dest, _when in spec.expanded() if t.trigger == "end_trial")
+
+
 def structure_consistent(spec: Spec, state: str, data: PumpData) -> bool:
-    """A device is attached where the state needs one; without a drug nothing is in the pump."""
+    """A device is attached where the state needs one; without a drug nothing is in the pump.
+
+    And the trial's record fits the phase: before implant no program has been given and
+    nothing of a trial is condensed yet, and a trial's improvement is known exactly while it
+    is evaluated; from implant on, the trial lives on only as its effective bolus.
+    """
     if _device_expected(spec, state) and data.device not in spec.devices:
+        return False
+    s = spec.states[state]
+    if s.phase in BEFORE_IMPLANT:
+        if data.trial_effective_dose_ng != 0 or data.last_daily_by_drug:
+            return False
+        known = data.trial_improvement_percent is not None
+        if not s.terminal and known != (state in evaluating_states(spec)):
+            return False
+    elif data.trial_doses or data.trial_improvement_percent is not None:
+        return False
+    if data.trial_effective_dose_ng < 0:
         return False
     if data.drug is None:
         return data.reservoir_nl_s_per_day == 0 and data.concentration_ng_per_ml == 0

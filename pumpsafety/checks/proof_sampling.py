@@ -32,7 +32,7 @@ from pumpsafety.checks.proof_step import (
     arg_params,
     build_args,
     is_clock_step,
-    step_failure,
+    step_outcome,
 )
 from pumpsafety.dose import DAY_S, FG_PER_NG
 from pumpsafety.spec import Spec
@@ -49,6 +49,7 @@ class Sample:
     name: str
     verdict: str  # "sampled" (no counterexample) | "refuted"
     examples: int  # frames that satisfied the precondition and were stepped
+    taken: int  # of those, the frames from which the step was taken, not refused
     message: str  # the counterexample call and what broke, when refuted
 
 
@@ -60,7 +61,7 @@ def _around(*points: int) -> st.SearchStrategy[int]:
 def parameter_strategy(spec: Spec, ob: Obligation) -> st.SearchStrategy[dict[str, Any]]:
     """Every free parameter of *ob*'s generated function, drawn from the spec's ranges."""
     assert ob.state is not None and ob.trigger is not None
-    devices, fixed = configuration(spec, ob.state)
+    devices, fixed = configuration(spec, ob.state, ob.trigger)
     drug = spec.drugs[next(iter(spec.drugs))]
     hard_ng = drug.max_daily_dose_ng.value
     conc = fixed["p_conc"]
@@ -80,6 +81,7 @@ def parameter_strategy(spec: Spec, ob: Obligation) -> st.SearchStrategy[dict[str
         base = st.integers(lo, hi)
         return st.one_of(st.sampled_from(sorted(set(inside))), base) if inside else base
 
+    gate = spec.min_trial_improvement_percent.value
     frame_params: dict[str, st.SearchStrategy[Any]] = {
         "level": ints(0, cap_nl * DAY_S, *level_edges) if dev is not None else st.just(0),
         "has_program": st.booleans(),
@@ -98,6 +100,9 @@ def parameter_strategy(spec: Spec, ob: Obligation) -> st.SearchStrategy[dict[str
         "eos_after_eri": ints(0, 200 * DAY_S, 0, 90 * DAY_S),
         "increase_age": ints(0, 3 * DAY_S, 0, DAY_S),
         "n_trial": st.integers(0, 3),
+        "improvement": ints(0, 100, 0, gate - 1, gate, 100),
+        "trial_eff": ints(0, hard_ng, 0),
+        "last_daily": ints(-1, hard_ng * FG_PER_NG * DAY_S, -1, 0),
         "dead_volume": ints(0, 2_000_000, 0),
         "fills": st.integers(0, 5),
     }
@@ -143,7 +148,9 @@ def _argument_strategies(
         elif "volume" in name or "residual" in name:
             out[name] = st.one_of(_around(0, day_nl, cap_nl), st.integers(0, 2 * cap_nl + 1))
         elif "mass" in name:
-            out[name] = st.one_of(_around(1, hard_ng), st.integers(1, 2 * hard_ng))
+            # the spec's trial doses too: a trial bolus is taken only at the next one
+            seq = [m for d in spec.drugs.values() if d.trial for m in d.trial.bolus_doses_ng]
+            out[name] = st.one_of(_around(1, hard_ng, *seq), st.integers(1, 2 * hard_ng))
         elif "percent" in name:
             out[name] = st.one_of(_around(0, 50, 100), st.integers(0, 100))
         else:
@@ -180,10 +187,10 @@ def sample_step(
     """
     assert ob.kind == "step" and ob.state is not None and ob.trigger is not None
     state, trigger = ob.state, ob.trigger
-    devices, fixed = configuration(spec, state)
+    devices, fixed = configuration(spec, state, trigger)
     arg_names = tuple(arg_params(trigger))
     mid_event = is_clock_step(spec, trigger)
-    stepped = 0
+    stepped = taken = 0
     failures: list[tuple[dict[str, Any], str]] = []
 
     @with_seed(seed)
@@ -198,7 +205,7 @@ def sample_step(
     )
     @given(parameter_strategy(spec, ob))
     def check(values: dict[str, Any]) -> None:
-        nonlocal stepped
+        nonlocal stepped, taken
         frame_values = {k: fixed.get(k, values.get(k)) for k in FRAME_PARAMS}
         data = frame(spec, state, devices, **frame_values)
         assume(data is not None and invariants_hold(spec, state, data, mid_event=mid_event))
@@ -208,7 +215,8 @@ def sample_step(
         if on_example is not None:
             on_example()
         try:
-            failure = step_failure(spec, state, data, trigger, args)
+            was_taken, failure = step_outcome(spec, state, data, trigger, args)
+            taken += was_taken
         except Exception as exc:  # any crash of the model is a counterexample too
             failure = f"{type(exc).__name__}: {exc}"
         if failure is not None:
@@ -219,10 +227,17 @@ def sample_step(
         check()
     except AssertionError:
         values, failure = failures[-1]  # Hypothesis replays the shrunk example last
-        return Sample(ob.name, "refuted", stepped, f"{_call(ob.name, values)}: {failure}")
+        message = f"{_call(ob.name, values)}: {failure}"
+        return Sample(ob.name, "refuted", stepped, taken, message)
     except Unsatisfiable:
-        return Sample(ob.name, "sampled", 0, "no frame satisfied the precondition")
-    return Sample(ob.name, "sampled", stepped, f"{stepped} frames, no counterexample")
+        return Sample(ob.name, "sampled", 0, 0, "no frame satisfied the precondition")
+    return Sample(
+        ob.name,
+        "sampled",
+        stepped,
+        taken,
+        f"{stepped} frames ({taken} taking the step), no counterexample",
+    )
 
 
 # configuration parameters are fixed per obligation; keep the two lists in step

@@ -28,6 +28,7 @@ __all__ = [
     "pre_holds",
     "step_failure",
     "step_holds",
+    "step_outcome",
 ]
 
 ADVANCE = "advance"  # the passing of time, proved per state like a trigger
@@ -107,10 +108,17 @@ def step_failure(
     spec: Spec, state: str, data: PumpData | None, trigger: str, args: dict[str, Any] | None
 ) -> str | None:
     """What goes wrong when *trigger* fires from (*state*, *data*), or None if nothing does."""
+    return step_outcome(spec, state, data, trigger, args)[1]
+
+
+def step_outcome(
+    spec: Spec, state: str, data: PumpData | None, trigger: str, args: dict[str, Any] | None
+) -> tuple[bool, str | None]:
+    """Whether the step was taken (not refused), and what went wrong (None: nothing)."""
     # each log record reads the clock: CrossHair would branch on it forever
     logging.getLogger("transitions").setLevel(logging.ERROR)
     if data is None or args is None:
-        return None  # excluded by the precondition
+        return False, None  # excluded by the precondition
     model = PumpModel.from_snapshot(spec, Snapshot(state, data))
     before = model.snapshot()
     try:
@@ -130,9 +138,9 @@ def step_failure(
             model.fire(trigger, **args)
     except PumpSafetyError as exc:
         if model.snapshot() == before:
-            return None
-        return f"refused ({type(exc).__name__}) but changed the model"
+            return False, None
+        return False, f"refused ({type(exc).__name__}) but changed the model"
     if invariants_hold(spec, model.state, model.data):
-        return None
+        return True, None
     broken = ", ".join(broken_invariants(spec, model.state, model.data))
-    return f"after the step ({model.state}) {broken} no longer holds"
+    return True, f"after the step ({model.state}) {broken} no longer holds"

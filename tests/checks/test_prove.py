@@ -189,18 +189,20 @@ def test_an_aspirated_unfilled_reservoir_that_is_not_empty_breaks_i2_outside_fil
 
 
 def test_the_refuting_frame_is_outside_the_precondition_now(spec):
-    from pumpsafety.checks.obligations import CONFIG_PARAMS, configuration
-    from pumpsafety.checks.proof_frame import FRAME_PARAMS
+    from pumpsafety.checks.obligations import configuration
+    from pumpsafety.checks.proof_frame import FRAME_PARAMS, frame
+    from pumpsafety.checks.proof_invariants import broken_invariants
     from pumpsafety.checks.proof_step import pre_holds
 
     state = "alarm_volume_discrepancy"
-    devices, fixed = configuration(spec, state)
-    free = [k for k in FRAME_PARAMS if k not in CONFIG_PARAMS]
-    found = (1, False, 0, 0, False, 0, 0, 0, 0, 0, 0, 0, False, False, True, False, False, True)
-    found += (False, 0, 1, 0, 0, 0, 0, 0)
-    values = {**dict(zip(free, found, strict=True)), **fixed}
+    devices, fixed = configuration(spec, state, "acknowledge_discrepancy")
+    # the frame CrossHair found, every other value 0 or False
+    values = {k: False if t == "bool" else 0 for k, t in FRAME_PARAMS.items()}
+    values |= {"level": 1, "overdue": True, "residual_recorded": True, "eri_in": 1, **fixed}
     assert values["residual_recorded"] and not values["filled"] and values["level"] == 1
     assert not pre_holds(spec, state, devices, **values)
+    data = frame(spec, state, devices, **values)
+    assert broken_invariants(spec, state, data) == ("I2 reservoir_within_capacity",)
 
 
 # --- sampled step obligations -------------------------------------------------------------------
@@ -354,7 +356,7 @@ def test_a_refill_mark_before_implant_is_outside_the_precondition(spec, monkeypa
     from pumpsafety.checks.proof_step import build_args, pre_holds, step_failure
 
     state, trigger = "screening", "start_continuous_trial"
-    devices, fixed = configuration(spec, state)
+    devices, fixed = configuration(spec, state, trigger)
     values = dict.fromkeys(FRAME_PARAMS, 0)
     values.update(
         {k: False for k, t in FRAME_PARAMS.items() if t == "bool"},
@@ -373,3 +375,39 @@ def test_a_refill_mark_before_implant_is_outside_the_precondition(spec, monkeypa
     monkeypatch.setattr(proof_invariants, "BEFORE_IMPLANT", frozenset())
     assert pre_holds(spec, state, devices, **values)
     assert "I2 reservoir_within_capacity" in (step_failure(spec, state, data, trigger, args) or "")
+
+
+def test_only_the_declared_guards_read_the_last_daily_dose():
+    """The frames fix the last program's daily dose except for steps guarded by one of
+    LAST_DAILY_READERS; that is sound only while no other model code reads it (the
+    ``program`` effect, which writes it, reads it to update it)."""
+    import ast
+    from pathlib import Path
+
+    import pumpsafety
+    from pumpsafety.checks.obligations import LAST_DAILY_READERS
+
+    readers = set()
+    root = Path(pumpsafety.__file__).parent
+    for path in root.glob("*.py"):  # the model; checks/ states invariants about it
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Attribute) and node.attr == "last_daily_by_drug":
+                    readers.add((path.name, fn.name))
+    assert readers == {("guards.py", g) for g in LAST_DAILY_READERS} | {("machine.py", "program")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PROVED_STEPS)
+def test_each_proved_step_is_taken_from_some_frame(spec, name):
+    """A proof whose frames all refuse the step would say nothing: for each proved step,
+    sampled frames that satisfy the precondition include one from which it is taken."""
+    from pumpsafety.checks.proof_sampling import sample_step
+
+    ob = next(o for o in generate(spec) if o.name == name)
+    sample = sample_step(spec, ob, max_examples=100, seed=0)
+    assert sample.verdict == "sampled", sample.message
+    assert sample.taken > 0, f"{name}: no sampled frame takes the step ({sample.message})"
