@@ -390,7 +390,8 @@ def _proof_outcomes(
                 tuple(r.requirements),
                 r.message
                 if r.kind != "step" or r.verdict == "refuted"
-                else f"{r.message}; {r.samples} sampled frames, no counterexample",
+                else f"{r.message}; {r.samples} sampled frames ({r.taken} taking the step), "
+                "no counterexample",
                 seconds=r.seconds,
             )
         )

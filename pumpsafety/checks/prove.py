@@ -47,6 +47,7 @@ class ObligationResult:
     message: str
     seconds: float
     samples: int = 0  # concrete frames stepped before the symbolic analysis
+    taken: int = 0  # of those, the frames from which the step was taken, not refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +91,11 @@ class ProofReport:
 
 def _check_one(
     spec_path: str, name: str, timeout_s: float, directory: str, samples: int, seed: int
-) -> tuple[str, str, float, int]:
+) -> tuple[str, str, float, int, int]:
     """Worker: sample, then analyse one obligation in this process (the spec is cached)."""
     from pumpsafety.checks.proof_crosshair import analyse
 
-    stepped = 0
+    stepped = taken = 0
     spent = 0.0
     if name.startswith("contract__"):
         fn = CONTRACTS[name.removeprefix("contract__")].function
@@ -108,13 +109,14 @@ def _check_one(
             ob = next(o for o in obligations if o.name == name)
             sample = sample_step(spec, ob, max_examples=samples, seed=seed)
             spent = time.perf_counter() - t0
-            stepped = sample.examples
+            stepped, taken = sample.examples, sample.taken
             if sample.verdict == "refuted":
-                return "refuted", f"sampled counterexample: {sample.message}", spent, stepped
+                message = f"sampled counterexample: {sample.message}"
+                return "refuted", message, spent, stepped, taken
         module = load_module(spec, obligations, Path(directory))
         fn = getattr(module, name)
     v = analyse(fn, timeout_s)
-    return v.verdict, v.message, spent + v.seconds, stepped
+    return v.verdict, v.message, spent + v.seconds, stepped, taken
 
 
 def prove(
@@ -153,7 +155,7 @@ def prove(
                 for ob in obligations
             ]
             for ob, fut in zip(obligations, futures, strict=True):
-                verdict, message, seconds, stepped = fut.result()
+                verdict, message, seconds, stepped, taken = fut.result()
                 results.append(
                     ObligationResult(
                         ob.name,
@@ -166,6 +168,7 @@ def prove(
                         message,
                         seconds,
                         stepped,
+                        taken,
                     )
                 )
     return ProofReport(
@@ -200,6 +203,7 @@ def run_prove(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     width = max(len(r.name) for r in report.results)
     for r in report.results:
         line = f"{r.verdict:8} {r.name:{width}} {r.seconds:7.1f}s {r.samples:5} sampled"
+        line += f" {r.taken:5} taken"
         if r.verdict != "proved":
             line += f"  {r.message}"
         print(line, file=out)

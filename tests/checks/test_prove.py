@@ -272,6 +272,7 @@ def test_prove_samples_step_obligations_before_crosshair(tmp_path):
     [result] = data["obligations"]
     assert result["verdict"] in ("proved", "unknown")
     assert 0 < result["samples"] <= 8
+    assert 0 <= result["taken"] <= result["samples"]
 
 
 def test_sampling_refutes_acknowledge_discrepancy_under_the_filling_only_reservoir_invariant(spec):
