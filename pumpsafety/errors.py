@@ -17,7 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["DoseError", "DoseLimitExceeded", "EventRejected", "PumpSafetyError", "SpecError"]
+__all__ = [
+    "DoseError",
+    "DoseLimitExceeded",
+    "EventRejected",
+    "PumpSafetyError",
+    "SpecError",
+    "quoted",
+]
 
 
 class PumpSafetyError(Exception):
@@ -89,12 +96,23 @@ class EventRejected(PumpSafetyError):
         self.guard = guard
         self.requirement = requirement
         where = f" ({requirement})" if requirement else ""
-        super().__init__(f"event {event!r} in state {state!r}: {reason}{where}")
+        super().__init__(f"event {quoted(event)} in state {quoted(state)}: {reason}{where}")
+
+
+def quoted(text: str | None) -> str:
+    """*text* in single quotes (as ``repr`` shows a name), or ``None``.
+
+    Messages on refusal paths avoid ``repr``: under the symbolic checker a ``repr`` call
+    may be replaced by a fresh symbolic string, one more case split on every refusal.
+    """
+    return "None" if text is None else f"'{text}'"
 
 
 def _show(value: object) -> str:
     if isinstance(value, bool):
-        return repr(value)
+        return "True" if value else "False"
     if isinstance(value, int):
         return f"{value:_}"
+    if isinstance(value, str):
+        return quoted(value)
     return repr(value)

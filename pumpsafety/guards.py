@@ -13,7 +13,13 @@ from typing import Any
 
 from pumpsafety import dose
 from pumpsafety.dose import DAY_S, Basal, Point
-from pumpsafety.errors import DoseError, DoseLimitExceeded, EventRejected, PumpSafetyError
+from pumpsafety.errors import (
+    DoseError,
+    DoseLimitExceeded,
+    EventRejected,
+    PumpSafetyError,
+    quoted,
+)
 from pumpsafety.records import Delivery, Prescription, Program, PumpData
 from pumpsafety.spec import DeviceSpec, DrugSpec, Spec
 
@@ -487,7 +493,7 @@ def program_for_reservoir(ctx: Ctx) -> PumpSafetyError | None:
         return DoseError(
             "prescription.drug",
             p.drug,
-            f"the drug in the reservoir: {ctx.data.drug!r}",
+            f"the drug in the reservoir: {quoted(ctx.data.drug)}",
             requirement="SR-DEL-03",
             reason="does not match the reservoir",
         )

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pumpsafety.errors import DoseError
+from pumpsafety.errors import DoseError, quoted
 from pumpsafety.records import PatientBolus, Prescription, Step
 
 __all__ = ["EVENT_ARGS", "parse_args", "parse_quantity"]
@@ -123,7 +123,7 @@ def parse_quantity(
             value,
             f"units of {dimension}: {_units_of(dimension)}",
             requirement=requirement,
-            reason=f"has the unknown unit {unit!r}",
+            reason=f"has the unknown unit {quoted(unit)}",
         )
     dim, factor = _UNITS[unit]
     if dim != dimension:
@@ -179,7 +179,7 @@ def parse_args(event: str, args: Mapping[str, Any]) -> dict[str, Any]:
             args[unknown[0]],
             allowed,
             requirement="SR-INPUT-01",
-            reason=f"is not an argument of {event!r}",
+            reason=f"is not an argument of {quoted(event)}",
         )
     out: dict[str, Any] = {}
     for name, (kind, lo, hi) in schema.items():
@@ -192,7 +192,7 @@ def parse_args(event: str, args: Mapping[str, Any]) -> dict[str, Any]:
                 None,
                 f"a value for {name}",
                 requirement="SR-INPUT-01",
-                reason=f"is missing for {event!r}",
+                reason=f"is missing for {quoted(event)}",
             )
         value = args[name]
         if kind == "name":

@@ -16,6 +16,7 @@ from pumpsafety.guards import GUARDS, Ctx, Guard
 from pumpsafety.guards import point_mass as _guard_point_mass
 from pumpsafety.guards import point_volume_nl as _point_volume_nl
 from pumpsafety.inputs import parse_args
+from pumpsafety.logic import any_of, not_
 from pumpsafety.records import Delivery, DeliveryKind, EventRecord, Program, PumpData
 from pumpsafety.spec import Spec, derived, load_spec
 
@@ -422,10 +423,12 @@ class PumpModel:
     def _settle(self) -> None:
         """Raise every clock event that is due now, in CLOCK_ORDER."""
         for _ in range(len(CLOCK_ORDER) * 4):
-            due = [e for e in CLOCK_ORDER if e in self._clock_at[self.state] and self._is_due(e)]
-            if not due:
+            watched = [e for e in CLOCK_ORDER if e in self._clock_at[self.state]]
+            due = [self._is_due(e) for e in watched]
+            # one decision for "anything due?", then the first due event
+            if not any_of(due):
                 return
-            self._trigger(due[0], {})
+            self._trigger(next(e for e, now_due in zip(watched, due, strict=True) if now_due), {})
         raise AssertionError("clock events did not settle")  # pragma: no cover
 
     def _is_due(self, event: str) -> bool:
@@ -435,22 +438,18 @@ class PumpModel:
             if dev is None or d.drug is None:
                 return False
             if event == "reservoir_low":
-                return (
-                    not d.low_reservoir_active
-                    and d.reservoir_nl_s_per_day <= dev.low_reservoir_alarm_nl.value * DAY_S
+                return not_(d.low_reservoir_active) & (
+                    d.reservoir_nl_s_per_day <= dev.low_reservoir_alarm_nl.value * DAY_S
                 )
-            return (
-                not d.empty_active
-                and d.reservoir_nl_s_per_day <= dev.empty_threshold_nl.value * DAY_S
+            return not_(d.empty_active) & (
+                d.reservoir_nl_s_per_day <= dev.empty_threshold_nl.value * DAY_S
             )
         if event == "refill_due_passed":
-            return (
-                d.refill_due_at_s is not None
-                and not d.refill_overdue_active
-                and self.now_s >= d.refill_due_at_s
-            )
+            due = d.refill_due_at_s
+            return due is not None and not_(d.refill_overdue_active) & (self.now_s >= due)
         if event == "battery_eri_reached":
-            return d.eri_at_s is not None and not d.battery_eri_active and self.now_s >= d.eri_at_s
+            eri = d.eri_at_s
+            return eri is not None and not_(d.battery_eri_active) & (self.now_s >= eri)
         assert event == "service_ended"
         return d.eos_at_s is not None and self.now_s >= d.eos_at_s
 

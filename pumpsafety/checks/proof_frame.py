@@ -15,6 +15,7 @@ from pumpsafety.checks.proof_invariants import evaluating_states
 from pumpsafety.dose import DAY_S
 from pumpsafety.guards import compile_program
 from pumpsafety.inputs import EVENT_ARGS
+from pumpsafety.logic import not_
 from pumpsafety.records import Delivery, PatientBolus, Prescription, Program, PumpData, Step
 from pumpsafety.spec import Spec
 
@@ -114,13 +115,13 @@ def prescription(
     drugs = tuple(spec.drugs)
     if not (0 <= rx_drug_i < len(drugs) and 0 <= rx_origin_i < len(_ORIGINS)):
         return None
-    if rx_conc < 1 or rx_confirm < 1 or rx_dose < 0 or rx_max < 1:
-        return None
+    valid = (rx_conc >= 1) & (rx_confirm >= 1) & (rx_dose >= 0) & (rx_max >= 1)
     bolus = None
     if rx_bolus:
-        if rx_pb_mass < 1 or rx_pb_lockout < 0 or rx_pb_max < 1:
-            return None
+        valid &= (rx_pb_mass >= 1) & (rx_pb_lockout >= 0) & (rx_pb_max >= 1)
         bolus = PatientBolus(rx_pb_mass, rx_pb_lockout, rx_pb_max)
+    if not valid:
+        return None
     return Prescription(
         drug=drugs[rx_drug_i],
         concentration_ng_per_ml=rx_conc,
@@ -153,8 +154,11 @@ def frame(spec: Spec, state: str, devices: tuple[str | None, ...], **v: Any) -> 
         return None
     if drug is not None and not 1 <= conc <= spec.drugs[drug].max_concentration_ng_per_ml.value:
         return None
-    if level < 0 or (dev is None and level != 0):
-        return None
+    # Range conditions on symbolic values are gathered into one (see pumpsafety.logic):
+    # the solver then splits a frame once on all of them, not once per condition.
+    valid = level >= 0
+    if dev is None:
+        valid &= level == 0
     # the program: whatever compile_program accepts for this device
     program: Program | None = None
     if v["has_program"]:
@@ -188,8 +192,7 @@ def frame(spec: Spec, state: str, devices: tuple[str | None, ...], **v: Any) -> 
     recent: list[Delivery] = []
     h_drug = program.drug if program is not None else drug
     h_conc = program.concentration_ng_per_ml if program is not None else conc
-    if v["hist_rate"] < 0 or v["hist_point_nl"] < 0:
-        return None
+    valid &= (v["hist_rate"] >= 0) & (v["hist_point_nl"] >= 0)
     if h_drug is not None:
         vol = v["hist_rate"] * DAY_S
         recent.append(
@@ -198,15 +201,14 @@ def frame(spec: Spec, state: str, devices: tuple[str | None, ...], **v: Any) -> 
         at = NOW_S - HISTORY_POINT_AGE_S
         vol = v["hist_point_nl"] * DAY_S
         recent.append(Delivery("patient_bolus", at, at, h_drug, h_conc, vol, vol * h_conc, state))
-    elif v["hist_rate"] != 0 or v["hist_point_nl"] != 0:
-        return None
+    else:
+        valid &= (v["hist_rate"] == 0) & (v["hist_point_nl"] == 0)
     # patient bolus times: up to two, the later one last_bolus_age seconds ago
     n_times, age = v["n_times"], v["last_bolus_age"]
-    if not 0 <= n_times <= 2 or age < 0:
+    if not 0 <= n_times <= 2:
         return None
     times = (NOW_S - DAY_S + 60, NOW_S - age)[2 - n_times :]
-    if n_times == 2 and age >= DAY_S - 60:
-        return None
+    valid &= (age >= 0) & ((n_times != 2) | (age < DAY_S - 60))
     # trial
     trial_drug = _pick(drugs, v["trial_drug_i"])
     if trial_drug is None and v["trial_drug_i"] != -1:
@@ -226,11 +228,11 @@ def frame(spec: Spec, state: str, devices: tuple[str | None, ...], **v: Any) -> 
     improvement: int | None = None
     if state in evaluating_states(spec):
         _, lo, hi = EVENT_ARGS["end_trial"]["improvement_percent"]
-        if v["improvement"] < lo or (hi is not None and v["improvement"] > hi):
-            return None
+        valid &= v["improvement"] >= lo
+        if hi is not None:
+            valid &= v["improvement"] <= hi
         improvement = v["improvement"]
-    if v["trial_eff"] < 0:
-        return None
+    valid &= v["trial_eff"] >= 0
     # the daily dose of the last program of the program's drug (-1: none yet)
     last_daily: tuple[tuple[str, int], ...] = ()
     if v["last_daily"] >= 0:
@@ -238,16 +240,16 @@ def frame(spec: Spec, state: str, devices: tuple[str | None, ...], **v: Any) -> 
         if last_drug is None:
             return None
         last_daily = ((last_drug, v["last_daily"]),)
-    # a value outside its range is ruled out only where the frame uses it: a range check on
-    # an unused value would split the solver's paths for nothing
-    if v["increase_age"] < 0 or v["dead_volume"] < 0 or v["fills"] < 0:
-        return None
-    if drug is not None and v["refill_due_in"] < -DAY_S:
-        return None
+    # a value outside its range is ruled out only where the frame uses it
+    valid &= (v["increase_age"] >= 0) & (v["dead_volume"] >= 0) & (v["fills"] >= 0)
+    if drug is not None:
+        valid &= v["refill_due_in"] >= -DAY_S
     battery = dev is not None and dev.has_battery and dev.implanted
-    if not battery and v["eri"]:
-        return None
-    if battery and (v["eri_in"] < -DAY_S or v["eos_after_eri"] < 0):
+    if battery:
+        valid &= (v["eri_in"] >= -DAY_S) & (v["eos_after_eri"] >= 0)
+    else:
+        valid &= not_(v["eri"])
+    if not valid:
         return None
     return PumpData(
         now_s=NOW_S,

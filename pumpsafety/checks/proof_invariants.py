@@ -4,6 +4,12 @@ Each invariant is a pure predicate ``(spec, state, data) -> bool`` on exact inte
 loops bounded by the length of the history and no hashing of quantities, so that CrossHair
 can decide it with every quantity symbolic. They are deliberately written apart from
 ``guards.py``: the proofs check the model against this statement, not against itself.
+
+Conditions on quantities are combined with ``&``, ``|`` and ``logic.not_`` rather than
+``and``, ``or``, ``not`` and early returns: on symbolic values each of those asks the solver for a
+case split, while ``&`` builds one condition, so that a whole invariant costs the solver one
+split where it is assumed and one query where it is checked. Early returns remain only on
+structure (which records exist, which state), which is concrete in a frame.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from pumpsafety.dose import DAY_S, FG_PER_NG
+from pumpsafety.logic import not_
 from pumpsafety.records import Program, PumpData
 from pumpsafety.spec import Spec, derived
 
@@ -90,19 +97,19 @@ def structure_consistent(spec: Spec, state: str, data: PumpData) -> bool:
     if _device_expected(spec, state) and data.device not in spec.devices:
         return False
     s = spec.states[state]
+    ok = data.trial_effective_dose_ng >= 0
     if s.phase in BEFORE_IMPLANT:
-        if data.trial_effective_dose_ng != 0 or data.last_daily_by_drug:
+        if data.last_daily_by_drug:
             return False
         known = data.trial_improvement_percent is not None
         if not s.terminal and known != (state in evaluating_states(spec)):
             return False
+        ok &= data.trial_effective_dose_ng == 0
     elif data.trial_doses or data.trial_improvement_percent is not None:
         return False
-    if data.trial_effective_dose_ng < 0:
-        return False
     if data.drug is None:
-        return data.reservoir_nl_s_per_day == 0 and data.concentration_ng_per_ml == 0
-    return data.drug in spec.drugs and data.concentration_ng_per_ml > 0
+        return ok & (data.reservoir_nl_s_per_day == 0) & (data.concentration_ng_per_ml == 0)
+    return ok & (data.drug in spec.drugs) & (data.concentration_ng_per_ml > 0)
 
 
 # --- I2: the reservoir ------------------------------------------------------------------------
@@ -113,22 +120,18 @@ def reservoir_within_capacity(spec: Spec, state: str, data: PumpData) -> bool:
     state: the strengthening that makes the filling clause inductive); before implant no
     refill session has left a mark (the strengthening that makes the previous clause
     inductive for the first fill of an external trial pump)."""
-    if spec.states[state].phase in BEFORE_IMPLANT and (
-        data.residual_recorded or data.filled_this_session
-    ):
-        return False
     level = data.reservoir_nl_s_per_day
-    if level < 0:
-        return False
+    ok = level >= 0
+    if spec.states[state].phase in BEFORE_IMPLANT:
+        ok &= not_(data.residual_recorded | data.filled_this_session)
     dev = spec.devices.get(data.device or "")
     if dev is None:
-        return level == 0
-    if level > dev.reservoir_capacity_nl.value * DAY_S:
-        return False
+        return ok & (level == 0)
+    ok &= level <= dev.reservoir_capacity_nl.value * DAY_S
     # Aspirated and not yet filled means empty, in every state: a refill session can be left
     # (fault, MRI, discrepancy alarm) and resumed, and fill relies on it (fill adds at most
     # capacity - floor(level), which is exact only on an emptied reservoir).
-    return not (data.residual_recorded and not data.filled_this_session) or level == 0
+    return ok & (not_(data.residual_recorded) | data.filled_this_session | (level == 0))
 
 
 # --- I3: delivery only of the programmed drug ---------------------------------------------------
@@ -140,12 +143,9 @@ def program_matches_where_needed(spec: Spec, state: str, data: PumpData) -> bool
     if state not in needs_matching_program(spec):
         return True
     p = data.program
-    return (
-        p is not None
-        and data.drug is not None
-        and p.drug == data.drug
-        and p.concentration_ng_per_ml == data.concentration_ng_per_ml
-    )
+    if p is None or data.drug is None or p.drug != data.drug:
+        return False
+    return p.concentration_ng_per_ml == data.concentration_ng_per_ml
 
 
 # --- I5: the program's own limits (the strengthening that makes I1 inductive under time) ------
@@ -160,27 +160,30 @@ def program_within_limits(spec: Spec, state: str, data: PumpData) -> bool:
     drug = spec.drugs.get(p.drug)
     if drug is None:
         return False
-    limit_ng = p.prescription.max_daily_dose_ng
-    if limit_ng > drug.max_daily_dose_ng.value or not _rates_ok(p):
+    if not p.rates:
         return False
+    limit_ng = p.prescription.max_daily_dose_ng
     boluses = p.prescription.patient_bolus
     count = boluses.max_per_day if boluses is not None else 0
-    if p.bolus_volume_nl < 0 or count < 0:
-        return False
     cycle = _cycle_volume_nl_s_per_day(p) * p.concentration_ng_per_ml
     worst = cycle + count * p.bolus_volume_nl * p.concentration_ng_per_ml * DAY_S
-    return cycle == p.daily_fg_s_per_day and worst <= limit_ng * _LIMIT
+    return (
+        (limit_ng <= drug.max_daily_dose_ng.value)
+        & _rates_ok(p)
+        & (p.bolus_volume_nl >= 0)
+        & (count >= 0)
+        & (cycle == p.daily_fg_s_per_day)
+        & (worst <= limit_ng * _LIMIT)
+    )
 
 
 def _rates_ok(p: Program) -> bool:
-    if not p.rates or p.concentration_ng_per_ml <= 0:
-        return False
+    ok = p.concentration_ng_per_ml > 0
     prev = -1
     for start, rate in p.rates:
-        if rate < 0 or start <= prev or start < 0:
-            return False
+        ok &= (rate >= 0) & (start > prev) & (start >= 0)
         prev = start
-    return prev < DAY_S
+    return ok & (prev < DAY_S)
 
 
 def _cycle_volume_nl_s_per_day(p: Program) -> int:
@@ -197,17 +200,17 @@ def _cycle_volume_nl_s_per_day(p: Program) -> int:
 
 def _committed_basal(p: Program, now_s: int) -> list[tuple[int, int, int]]:
     """(start_s, end_s, rate_fg_per_day) of the program over (now_s, now_s + DAY_S]."""
+    # a segment at rate 0 adds nothing to a window; it is kept rather than tested for
     rates = p.rates
-    if all(r == rates[0][1] for _, r in rates):
-        r = rates[0][1]
-        return [(now_s, now_s + DAY_S, r * p.concentration_ng_per_ml)] if r else []
+    if len(rates) == 1:
+        return [(now_s, now_s + DAY_S, rates[0][1] * p.concentration_ng_per_ml)]
     out: list[tuple[int, int, int]] = []
     day_start = now_s - now_s % DAY_S
     for day in (day_start - DAY_S, day_start, day_start + DAY_S):
         for i, (start, rate) in enumerate(rates):
             end = rates[i + 1][0] if i + 1 < len(rates) else DAY_S + rates[0][0]
             lo, hi = max(day + start, now_s), min(day + end, now_s + DAY_S)
-            if hi > lo and rate:
+            if hi > lo:
                 out.append((lo, hi, rate * p.concentration_ng_per_ml))
     return out
 
@@ -227,6 +230,7 @@ def _windows_within(
         starts += [at, at - DAY_S]
     for lo, hi, _ in basal:
         starts += [lo, hi, lo - DAY_S, hi - DAY_S]
+    ok = True
     for a in starts:
         if not min_start_s <= a <= max_start_s:
             continue
@@ -240,19 +244,19 @@ def _windows_within(
                 overlap = min(hi, a + DAY_S) - max(lo, a)
                 if overlap > 0:
                     total += rate * overlap
-            if total > limit_fg_s_per_day:
-                return False
-    return True
+            ok &= total <= limit_fg_s_per_day
+    return ok
 
 
 def _history(
     data: PumpData, drug: str
-) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]] | None:
+) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]], bool]:
+    """Point doses and constant-rate segments of *drug*, and whether the records are sound."""
     points: list[tuple[int, int]] = []
     basal: list[tuple[int, int, int]] = []
+    ok = True
     for d in data.recent:
-        if d.end_s < d.start_s or d.mass_fg_s_per_day < 0:
-            return None
+        ok &= (d.end_s >= d.start_s) & (d.mass_fg_s_per_day >= 0)
         if d.drug != drug:
             continue
         if d.start_s == d.end_s:
@@ -260,10 +264,9 @@ def _history(
         else:
             duration = d.end_s - d.start_s
             rate = d.mass_fg_s_per_day // duration
-            if rate * duration != d.mass_fg_s_per_day:
-                return None  # a basal segment runs at one constant rate
+            ok &= rate * duration == d.mass_fg_s_per_day  # a segment runs at one constant rate
             basal.append((d.start_s, d.end_s, rate))
-    return points, basal
+    return points, basal, ok
 
 
 def window_within_limit(spec: Spec, state: str, data: PumpData) -> bool:
@@ -274,9 +277,9 @@ def window_within_limit(spec: Spec, state: str, data: PumpData) -> bool:
     (past deliveries only) is not preserved by the passing of time. Trial doses given
     without a program are held to the drug's hard limit.
     """
+    ok = True
     for d in data.recent:
-        if d.end_s > data.now_s:
-            return False  # nothing is logged ahead of the clock
+        ok &= d.end_s <= data.now_s  # nothing is logged ahead of the clock
     checks: list[tuple[str, int, Program | None]] = []
     p = data.program
     if p is not None:
@@ -285,21 +288,17 @@ def window_within_limit(spec: Spec, state: str, data: PumpData) -> bool:
     if trial_drug is not None and (p is None or p.drug != trial_drug.id):
         checks.append((trial_drug.id, trial_drug.max_daily_dose_ng.value, None))
     for drug, limit_ng, program in checks:
-        split = _history(data, drug)
-        if split is None:
-            return False
-        points, basal = split
+        points, basal, sound = _history(data, drug)
         if program is not None:
             basal += _committed_basal(program, data.now_s)
-        if not _windows_within(
+        ok &= sound & _windows_within(
             points,
             basal,
             min_start_s=data.now_s - DAY_S,
             max_start_s=data.now_s,
             limit_fg_s_per_day=limit_ng * _LIMIT,
-        ):
-            return False
-    return True
+        )
+    return ok
 
 
 # --- I6: every threshold the state watches has been announced ---------------------------------
@@ -327,28 +326,23 @@ def alarms_raised(spec: Spec, state: str, data: PumpData) -> bool:
     watched = derived(spec, "clock_events", _clock_events).get(state)
     if not watched:
         return True
+    ok = True
     dev = spec.devices.get(data.device or "")
     level = data.reservoir_nl_s_per_day
     if dev is not None and data.drug is not None:
-        low_at = dev.low_reservoir_alarm_nl.value * DAY_S
-        empty_at = dev.empty_threshold_nl.value * DAY_S
-        if "reservoir_low" in watched and not data.low_reservoir_active and level <= low_at:
-            return False
-        if "reservoir_empty" in watched and not data.empty_active and level <= empty_at:
-            return False
+        if "reservoir_low" in watched:
+            ok &= data.low_reservoir_active | (level > dev.low_reservoir_alarm_nl.value * DAY_S)
+        if "reservoir_empty" in watched:
+            ok &= data.empty_active | (level > dev.empty_threshold_nl.value * DAY_S)
     now = data.now_s
     due, eri, eos = data.refill_due_at_s, data.eri_at_s, data.eos_at_s
-    # Each condition reads the flag before the clock, as the model does: the solver then
-    # splits a frame once per flag, not once more when the model asks the same question.
-    if "refill_due_passed" in watched and (
-        due is not None and not data.refill_overdue_active and now >= due
-    ):
-        return False
-    if "battery_eri_reached" in watched and (
-        eri is not None and not data.battery_eri_active and now >= eri
-    ):
-        return False
-    return not ("service_ended" in watched and eos is not None and now >= eos)
+    if "refill_due_passed" in watched and due is not None:
+        ok &= data.refill_overdue_active | (now < due)
+    if "battery_eri_reached" in watched and eri is not None:
+        ok &= data.battery_eri_active | (now < eri)
+    if "service_ended" in watched and eos is not None:
+        ok &= now < eos
+    return ok
 
 
 INVARIANTS: dict[str, Invariant] = {
@@ -368,11 +362,11 @@ BETWEEN_EVENTS = frozenset({"I6 alarms_raised"})
 def invariants_hold(spec: Spec, state: str, data: PumpData, *, mid_event: bool = False) -> bool:
     """Every invariant holds in (*state*, *data*); with *mid_event*, every invariant except
     those that only hold between events (the state a clock event is raised from)."""
-    return all(
-        inv(spec, state, data)
-        for name, inv in INVARIANTS.items()
-        if not (mid_event and name in BETWEEN_EVENTS)
-    )
+    ok = True
+    for name, inv in INVARIANTS.items():
+        if not (mid_event and name in BETWEEN_EVENTS):
+            ok &= inv(spec, state, data)
+    return ok
 
 
 def broken_invariants(spec: Spec, state: str, data: PumpData) -> tuple[str, ...]:
