@@ -30,6 +30,7 @@ from pumpsafety.spec import Spec
 __all__ = [
     "CONFIG_PARAMS",
     "LAST_DAILY_READERS",
+    "WITNESS_PREFIX",
     "Obligation",
     "configuration",
     "generate",
@@ -154,16 +155,32 @@ def {name}({params}) -> bool:
     """
     data = frame(SPEC, {state!r}, {devices!r}, {frame_kw})
     return step_holds(SPEC, {state!r}, data, {trigger!r}, build_args(SPEC, {trigger!r}, {arg_kw}))
+
+
+def {witness}({params}) -> bool:
+    """Witness search for {name}: a counterexample is a frame from which the step is taken.
+
+    pre: pre_holds(SPEC, {state!r}, {devices!r}, mid_event={mid_event!r}, {frame_kw})
+    pre: build_args(SPEC, {trigger!r}, {arg_kw}) is not None
+    post: not __return__
+    """
+    data = frame(SPEC, {state!r}, {devices!r}, {frame_kw})
+    return step_taken(SPEC, {state!r}, data, {trigger!r}, build_args(SPEC, {trigger!r}, {arg_kw}))
 '''
+
+WITNESS_PREFIX = "witness__"
 
 
 def module_source(spec: Spec, obligations: tuple[Obligation, ...]) -> str:
-    """Source text of a module defining one function per step obligation."""
+    """Source text of a module defining one function per step obligation, and for each a
+    witness search (``witness__`` + name): the same frames, with the postcondition that the
+    step is refused, so that a counterexample shows a frame from which the step is taken.
+    A proof whose frames all refuse the step would say nothing about the step itself."""
     lines = [
         '"""Generated proof obligations (do not edit)."""',
         "",
         "from pumpsafety.checks.proof_frame import frame",
-        "from pumpsafety.checks.proof_step import build_args, pre_holds, step_holds",
+        "from pumpsafety.checks.proof_step import build_args, pre_holds, step_holds, step_taken",
         "from pumpsafety.spec import load_spec",
         "",
         f"SPEC = load_spec({spec.path!r})",
@@ -179,6 +196,7 @@ def module_source(spec: Spec, obligations: tuple[Obligation, ...]) -> str:
         params = ", ".join(f"{k}: {t}" for k, t in {**free, **args}.items())
         text += _STEP.format(
             name=ob.name,
+            witness=WITNESS_PREFIX + ob.name,
             params=params,
             statement=ob.statement,
             state=ob.state,

@@ -29,6 +29,7 @@ __all__ = [
     "step_failure",
     "step_holds",
     "step_outcome",
+    "step_taken",
 ]
 
 ADVANCE = "advance"  # the passing of time, proved per state like a trigger
@@ -102,6 +103,13 @@ def step_holds(
     CrossHair reports it as a counterexample.
     """
     return step_failure(spec, state, data, trigger, args) is None
+
+
+def step_taken(
+    spec: Spec, state: str, data: PumpData | None, trigger: str, args: dict[str, Any] | None
+) -> bool:
+    """Whether *trigger* is taken (not refused) from (*state*, *data*)."""
+    return step_outcome(spec, state, data, trigger, args)[0]
 
 
 def step_failure(

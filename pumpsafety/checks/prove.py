@@ -25,12 +25,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pumpsafety.checks.contracts import CONTRACTS
-from pumpsafety.checks.obligations import Obligation, generate, load_module
+from pumpsafety.checks.obligations import WITNESS_PREFIX, Obligation, generate, load_module
 from pumpsafety.spec import Spec, load_spec
 
 __all__ = ["ObligationResult", "ProofReport", "prove", "run_prove"]
 
 VERDICTS = ("proved", "unknown", "refuted")
+# the solver's budget for finding a frame that takes a proved step (usually a few seconds)
+WITNESS_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,9 @@ class ObligationResult:
     seconds: float
     samples: int = 0  # concrete frames stepped before the symbolic analysis
     taken: int = 0  # of those, the frames from which the step was taken, not refused
+    # a proved step: whether some frame takes it (sampled, or found by the solver); None
+    # when not searched (contracts, steps not proved)
+    witness: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +96,12 @@ class ProofReport:
 
 def _check_one(
     spec_path: str, name: str, timeout_s: float, directory: str, samples: int, seed: int
-) -> tuple[str, str, float, int, int]:
-    """Worker: sample, then analyse one obligation in this process (the spec is cached)."""
+) -> tuple[str, str, float, int, int, bool | None]:
+    """Worker: sample, then analyse one obligation in this process (the spec is cached).
+
+    For a proved step no sampled frame of which took the step, also search for a frame
+    that takes it (the witness function of the obligation): None when not searched.
+    """
     from pumpsafety.checks.proof_crosshair import analyse
 
     stepped = taken = 0
@@ -112,11 +121,19 @@ def _check_one(
             stepped, taken = sample.examples, sample.taken
             if sample.verdict == "refuted":
                 message = f"sampled counterexample: {sample.message}"
-                return "refuted", message, spent, stepped, taken
+                return "refuted", message, spent, stepped, taken, True
         module = load_module(spec, obligations, Path(directory))
         fn = getattr(module, name)
     v = analyse(fn, timeout_s)
-    return v.verdict, v.message, spent + v.seconds, stepped, taken
+    spent += v.seconds
+    witness: bool | None = None
+    if v.verdict == "proved" and name.startswith("step__"):
+        witness = taken > 0
+        if not witness:
+            w = analyse(getattr(module, WITNESS_PREFIX + name), min(timeout_s, WITNESS_TIMEOUT_S))
+            spent += w.seconds
+            witness = w.verdict == "refuted"  # a counterexample to "always refused"
+    return v.verdict, v.message, spent, stepped, taken, witness
 
 
 def prove(
@@ -155,7 +172,7 @@ def prove(
                 for ob in obligations
             ]
             for ob, fut in zip(obligations, futures, strict=True):
-                verdict, message, seconds, stepped, taken = fut.result()
+                verdict, message, seconds, stepped, taken, witness = fut.result()
                 results.append(
                     ObligationResult(
                         ob.name,
@@ -169,6 +186,7 @@ def prove(
                         seconds,
                         stepped,
                         taken,
+                        witness,
                     )
                 )
     return ProofReport(
@@ -204,6 +222,8 @@ def run_prove(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for r in report.results:
         line = f"{r.verdict:8} {r.name:{width}} {r.seconds:7.1f}s {r.samples:5} sampled"
         line += f" {r.taken:5} taken"
+        if r.witness is False:
+            line += "  (no frame found that takes the step: the proof may cover refusals only)"
         if r.verdict != "proved":
             line += f"  {r.message}"
         print(line, file=out)

@@ -89,26 +89,34 @@ def test_prove_reports_contracts_as_proved_with_requirements(spec):
     assert data["obligations"][0]["requirements"] == ["SR-DOSE-01"]
 
 
-# step obligations CrossHair confirms in 2 to 17 s each on 2 cores (docs/explanation/proofs.md)
-PROVED_STEPS = (
-    "step__screening__start_single_shot_trial",
-    "step__screening__decline_candidate",
-    "step__screening__advance",
-    "step__trial_single_shot__give_trial_bolus",
-    "step__trial_single_shot__end_trial",
-    "step__trial_single_shot__advance",
-    "step__trial_evaluation__continue_trial",
-    "step__trial_evaluation__reject_candidate",
-    "step__trial_evaluation__implant",
-    "step__trial_evaluation__advance",
-)
+def _proved_steps() -> dict[str, float]:
+    """Name -> measured seconds of the step obligations kept proved (proved_steps.txt)."""
+    from pathlib import Path
+
+    out = {}
+    for line in (Path(__file__).parent / "proved_steps.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, seconds = line.split()
+            out[name] = float(seconds)
+    return out
+
+
+PROVED_STEPS = tuple(_proved_steps())
+# the dev and ci profiles keep the quick ones proved; thorough keeps every listed one
+QUICK_S = 8.0
 
 
 @pytest.mark.crosshair
-def test_the_screening_and_trial_steps_are_proved(spec):
-    report = prove(spec, jobs=2, timeout_s=60, names=PROVED_STEPS, samples=0)
-    assert len(report.results) == len(PROVED_STEPS)
-    assert {r.name: r.verdict for r in report.results} == dict.fromkeys(PROVED_STEPS, "proved")
+def test_the_listed_step_obligations_are_proved_and_not_only_about_refusals(spec):
+    import os
+
+    thorough = os.getenv("HYPOTHESIS_PROFILE") == "thorough"
+    names = [n for n, s in _proved_steps().items() if thorough or s <= QUICK_S]
+    assert len(names) >= 10
+    report = prove(spec, jobs=2, timeout_s=60, names=names, samples=0)
+    assert {r.name: r.verdict for r in report.results} == dict.fromkeys(names, "proved")
+    # and for each a frame that takes the step exists (CrossHair finds one)
+    assert [r.name for r in report.results if not r.witness] == []
 
 
 @pytest.mark.crosshair
@@ -402,8 +410,8 @@ def test_only_the_declared_guards_read_the_last_daily_dose():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", PROVED_STEPS)
-def test_each_proved_step_is_taken_from_some_frame(spec, name):
+@pytest.mark.parametrize("name", [n for n in PROVED_STEPS if "__trial_" in n])
+def test_trial_steps_are_taken_from_sampled_frames(spec, name):
     """A proof whose frames all refuse the step would say nothing: for each proved step,
     sampled frames that satisfy the precondition include one from which it is taken."""
     from pumpsafety.checks.proof_sampling import sample_step
