@@ -382,17 +382,20 @@ def _proof_outcomes(
     outcomes = []
     for r in report.results:
         verdict = {"proved": "proved", "refuted": "failed"}.get(r.verdict, "unknown")
+        evidence = r.message
+        if r.kind == "step" and r.verdict != "refuted":
+            evidence += (
+                f"; {r.samples} sampled frames ({r.taken} taking the step), no counterexample"
+            )
+            if r.witness is not None:
+                evidence += (
+                    "; a frame that takes the step exists"
+                    if r.witness
+                    else "; no frame found that takes the step (may cover refusals only)"
+                )
         outcomes.append(
             CheckOutcome(
-                f"proof {r.name}",
-                "proof",
-                verdict,
-                tuple(r.requirements),
-                r.message
-                if r.kind != "step" or r.verdict == "refuted"
-                else f"{r.message}; {r.samples} sampled frames ({r.taken} taking the step), "
-                "no counterexample",
-                seconds=r.seconds,
+                f"proof {r.name}", "proof", verdict, tuple(r.requirements), evidence, r.seconds
             )
         )
     return outcomes
