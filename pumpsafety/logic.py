@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["any_of", "max_of", "min_of", "not_", "where"]
+__all__ = ["any_of", "not_"]
 
 
 def not_(condition: bool) -> bool:
@@ -24,18 +24,3 @@ def any_of(conditions: Iterable[bool]) -> bool:
     for c in conditions:
         out |= c
     return out
-
-
-def where(amount: int, condition: bool) -> int:
-    """*amount* if *condition* holds, else 0, as one term."""
-    return amount * condition
-
-
-def min_of(x: int, y: int) -> int:
-    """The smaller of *x* and *y*, as one term (``min`` would split on the comparison)."""
-    return y + where(x - y, x < y)
-
-
-def max_of(x: int, y: int) -> int:
-    """The larger of *x* and *y*, as one term."""
-    return y + where(x - y, x > y)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from pumpsafety.dose import DAY_S, FG_PER_NG
-from pumpsafety.logic import max_of, min_of, not_, where
+from pumpsafety.logic import not_
 from pumpsafety.records import Program, PumpData
 from pumpsafety.spec import Spec, derived
 
@@ -230,22 +230,21 @@ def _windows_within(
         starts += [at, at - DAY_S]
     for lo, hi, _ in basal:
         starts += [lo, hi, lo - DAY_S, hi - DAY_S]
-    # With a symbolic clock (after time has passed) the starts, the membership of each dose
-    # and each overlap are conditions too; they are folded into the totals as terms.
     ok = True
     for a in starts:
-        considered = (min_start_s <= a) & (a <= max_start_s)
+        if not min_start_s <= a <= max_start_s:
+            continue
         for closed_left in (False, True):
             total = 0
             for at, mass in points:
-                if closed_left:
-                    total += where(mass, (a <= at) & (at < a + DAY_S))
-                else:
-                    total += where(mass, (a < at) & (at <= a + DAY_S))
+                inside = a <= at < a + DAY_S if closed_left else a < at <= a + DAY_S
+                if inside:
+                    total += mass
             for lo, hi, rate in basal:
-                overlap = min_of(hi, a + DAY_S) - max_of(lo, a)
-                total += rate * max_of(overlap, 0)
-            ok &= not_(considered) | (total <= limit_fg_s_per_day)
+                overlap = min(hi, a + DAY_S) - max(lo, a)
+                if overlap > 0:
+                    total += rate * overlap
+            ok &= total <= limit_fg_s_per_day
     return ok
 
 
