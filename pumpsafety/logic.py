@@ -1,16 +1,18 @@
-"""Combining conditions without case splits.
+"""Combining conditions and choosing values without case splits.
 
-On plain booleans these are ``not`` and ``any``. On the symbolic booleans of a proof, ``not``,
-``and``, ``or`` and ``any`` each make the solver split the path in two, while ``&``, ``|``
-and ``^`` build one condition; the model and the invariants use these helpers where a
-condition may be symbolic, so that a decision costs one split, not one per part.
+On plain values these are ``not``, ``any``, a conditional expression, ``min`` and ``max``.
+On the symbolic values of a proof, ``not``, ``and``, ``or``, ``any``, ``min`` and ``max``
+each make the solver split the path in two, while ``&``, ``|`` and ``^`` build one condition
+(and arithmetic on a condition one term). The model and the invariants use these helpers
+where a condition may be symbolic, so that a decision costs one split, not one per part, and
+a value that only feeds later arithmetic costs none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["any_of", "not_"]
+__all__ = ["any_of", "max_of", "min_of", "not_", "where"]
 
 
 def not_(condition: bool) -> bool:
@@ -24,3 +26,18 @@ def any_of(conditions: Iterable[bool]) -> bool:
     for c in conditions:
         out |= c
     return out
+
+
+def where(condition: bool, then: int, otherwise: int) -> int:
+    """*then* if *condition* holds, else *otherwise*, as one term."""
+    return otherwise + (then - otherwise) * condition
+
+
+def min_of(x: int, y: int) -> int:
+    """The smaller of *x* and *y*, as one term (``min`` splits on the comparison)."""
+    return where(x < y, x, y)
+
+
+def max_of(x: int, y: int) -> int:
+    """The larger of *x* and *y*, as one term."""
+    return where(x > y, x, y)

@@ -16,7 +16,7 @@ from pumpsafety.guards import GUARDS, Ctx, Guard
 from pumpsafety.guards import point_mass as _guard_point_mass
 from pumpsafety.guards import point_volume_nl as _point_volume_nl
 from pumpsafety.inputs import parse_args
-from pumpsafety.logic import any_of, not_
+from pumpsafety.logic import any_of, min_of, not_, where
 from pumpsafety.records import Delivery, DeliveryKind, EventRecord, Program, PumpData
 from pumpsafety.spec import Spec, derived, load_spec
 
@@ -253,9 +253,12 @@ class PumpModel:
         Each stretch starts and ends with nothing due, so the proofs of the passing of time
         cover one stretch towards any target; ``advance`` is a sequence of them.
         """
-        nxt = self._next_event_s()
-        self._integrate(target_s if nxt is None else min(target_s, nxt))
+        self._deliver_until(target_s)
         self._settle()
+
+    def _deliver_until(self, target_s: int) -> None:
+        """The delivery part of a stretch: up to *target_s* or the next event, if earlier."""
+        self._integrate(self._stretch_end(target_s))
 
     # --- firing --------------------------------------------------------------------------------
 
@@ -354,42 +357,38 @@ class PumpModel:
         assert self._data.program is not None
         return self._data.program.rate_at(self.now_s % DAY_S)
 
-    def _next_event_s(self) -> int | None:
-        """The next second at which a threshold is crossed or the schedule changes, if any."""
+    def _stretch_end(self, target_s: int) -> int:
+        """Where a stretch towards *target_s* ends: the target, or the first second before it
+        at which a reservoir threshold is crossed, a deadline passes or the schedule changes.
+
+        The candidates are combined with ``logic.min_of``/``where``: in a proof, what happens
+        next depends on where the stretch ends, not on which candidate it came from, so the
+        choice costs no case split.
+        """
         d = self._data
-        times: list[int] = []
+        now = self.now_s
+        end = target_s
         if self._delivers():
             assert d.program is not None
-            change = d.program.next_change_after(self.now_s % DAY_S)
+            change = d.program.next_change_after(now % DAY_S)
             if change is not None:
-                times.append(self.now_s + change)
+                end = min_of(end, now + change)
             rate = self._rate_nl_per_day()
             dev = self.spec.devices[d.device] if d.device else None
             if rate and dev is not None:
-                if not d.low_reservoir_active:
-                    times.append(
-                        self.now_s
-                        + max(
-                            1,
-                            dose.seconds_until_level(
-                                d.reservoir_nl_s_per_day, dev.low_reservoir_alarm_nl.value, rate
-                            ),
-                        )
-                    )
-                if not d.empty_active:
-                    times.append(
-                        self.now_s
-                        + max(
-                            1,
-                            dose.seconds_until_level(
-                                d.reservoir_nl_s_per_day, dev.empty_threshold_nl.value, rate
-                            ),
-                        )
-                    )
+                for level_nl, announced in (
+                    (dev.low_reservoir_alarm_nl.value, d.low_reservoir_active),
+                    (dev.empty_threshold_nl.value, d.empty_active),
+                ):
+                    # at least one second ahead (seconds_until_level is 0 for a level
+                    # already reached, which the alarm's flag then covers)
+                    if not announced:
+                        secs = dose.seconds_until_level(d.reservoir_nl_s_per_day, level_nl, rate)
+                        end = min(end, now + max(1, secs))
         for at in (d.refill_due_at_s, d.eri_at_s, d.eos_at_s):
-            if at is not None and at > self.now_s:
-                times.append(at)
-        return min(times, default=None)
+            if at is not None:
+                end = where(at > now, min_of(end, at), end)
+        return end
 
     def _integrate(self, until_s: int) -> None:
         d = self._data
@@ -423,13 +422,17 @@ class PumpModel:
     def _settle(self) -> None:
         """Raise every clock event that is due now, in CLOCK_ORDER."""
         for _ in range(len(CLOCK_ORDER) * 4):
-            watched = [e for e in CLOCK_ORDER if e in self._clock_at[self.state]]
-            due = [self._is_due(e) for e in watched]
+            watched, due = self._due()
             # one decision for "anything due?", then the first due event
             if not any_of(due):
                 return
             self._trigger(next(e for e, now_due in zip(watched, due, strict=True) if now_due), {})
         raise AssertionError("clock events did not settle")  # pragma: no cover
+
+    def _due(self) -> tuple[list[str], list[bool]]:
+        """The clock events this state watches, in CLOCK_ORDER, and whether each is due."""
+        watched = [e for e in CLOCK_ORDER if e in self._clock_at[self.state]]
+        return watched, [self._is_due(e) for e in watched]
 
     def _is_due(self, event: str) -> bool:
         d = self._data
@@ -486,10 +489,6 @@ def _prune(data: PumpData) -> PumpData:
     horizon = data.now_s - DAY_S
     if data.recent and data.recent[0].end_s <= horizon:
         data = replace(data, recent=tuple(x for x in data.recent if x.end_s > horizon))
-    if data.patient_bolus_times and data.patient_bolus_times[0] <= horizon:
-        data = replace(
-            data, patient_bolus_times=tuple(t for t in data.patient_bolus_times if t > horizon)
-        )
     return data
 
 
@@ -681,7 +680,11 @@ def prime(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
 @_effect
 def request_patient_bolus(ctx: Ctx) -> tuple[PumpData, list[Delivery]]:
     data, deliveries = _point(ctx, "patient_bolus")
-    return replace(data, patient_bolus_times=(*data.patient_bolus_times, data.now_s)), deliveries
+    # the times a later request is checked against: this one and those of the last 24 h
+    # (kept here rather than when time passes, where they are read by nothing)
+    horizon = data.now_s - DAY_S
+    kept = tuple(t for t in data.patient_bolus_times if t > horizon)
+    return replace(data, patient_bolus_times=(*kept, data.now_s)), deliveries
 
 
 @_effect

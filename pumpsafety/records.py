@@ -201,7 +201,8 @@ class PumpData:
     empty_active: bool = False
     refill_overdue_active: bool = False
     battery_eri_active: bool = False
-    # boluses and the last 24 h of delivery (for the window rule and lockouts)
+    # boluses and the last 24 h of delivery (for the window rule and lockouts); patient bolus
+    # times are trimmed to the last 24 h when a bolus is given, so older ones may linger
     patient_bolus_times: tuple[int, ...] = ()
     recent: tuple[Delivery, ...] = ()
     # totals since the start, exact (SR-RES-08)

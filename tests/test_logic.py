@@ -1,11 +1,11 @@
-"""The split-free condition helpers agree with Python's own operators on plain values."""
+"""The split-free helpers agree with Python's own operators on plain values."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pumpsafety.logic import any_of, not_
+from pumpsafety.logic import any_of, max_of, min_of, not_, where
 
 
 @given(st.booleans())
@@ -16,3 +16,18 @@ def test_not(b: bool) -> None:
 @given(st.lists(st.booleans(), max_size=6))
 def test_any_of(bs: list[bool]) -> None:
     assert any_of(bs) is any(bs)
+
+
+@given(st.booleans(), st.integers(), st.integers())
+def test_where(b: bool, x: int, y: int) -> None:
+    assert where(b, x, y) == (x if b else y)
+
+
+@given(st.integers(), st.integers())
+def test_min_of(x: int, y: int) -> None:
+    assert min_of(x, y) == min(x, y)
+
+
+@given(st.integers(), st.integers())
+def test_max_of(x: int, y: int) -> None:
+    assert max_of(x, y) == max(x, y)

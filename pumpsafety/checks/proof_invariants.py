@@ -31,6 +31,7 @@ __all__ = [
     "evaluating_states",
     "invariants_hold",
     "needs_matching_program",
+    "window_conditions",
 ]
 
 Invariant = Callable[[Spec, str, PumpData], bool]
@@ -215,14 +216,14 @@ def _committed_basal(p: Program, now_s: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def _windows_within(
+def _window_totals_within(
     points: Sequence[tuple[int, int]],
     basal: Sequence[tuple[int, int, int]],
     *,
     min_start_s: int,
     max_start_s: int,
     limit_fg_s_per_day: int,
-) -> bool:
+) -> list[bool]:
     # The total of a 24 h window is piecewise linear in its start with jumps at point doses;
     # its supremum over [min, max] is at a breakpoint, approached from one side or the other.
     starts = [min_start_s, max_start_s]
@@ -230,7 +231,7 @@ def _windows_within(
         starts += [at, at - DAY_S]
     for lo, hi, _ in basal:
         starts += [lo, hi, lo - DAY_S, hi - DAY_S]
-    ok = True
+    out: list[bool] = []
     for a in starts:
         if not min_start_s <= a <= max_start_s:
             continue
@@ -244,8 +245,8 @@ def _windows_within(
                 overlap = min(hi, a + DAY_S) - max(lo, a)
                 if overlap > 0:
                     total += rate * overlap
-            ok &= total <= limit_fg_s_per_day
-    return ok
+            out.append(total <= limit_fg_s_per_day)
+    return out
 
 
 def _history(
@@ -278,8 +279,18 @@ def window_within_limit(spec: Spec, state: str, data: PumpData) -> bool:
     without a program are held to the drug's hard limit.
     """
     ok = True
-    for d in data.recent:
-        ok &= d.end_s <= data.now_s  # nothing is logged ahead of the clock
+    for condition in window_conditions(spec, state, data):
+        ok &= condition
+    return ok
+
+
+def window_conditions(spec: Spec, state: str, data: PumpData) -> list[bool]:
+    """The conditions whose conjunction is I1, one per record and candidate window.
+
+    A proof checks them one at a time after a step: each is a small question for the
+    solver, where their conjunction is one large one.
+    """
+    out = [d.end_s <= data.now_s for d in data.recent]  # nothing logged ahead of the clock
     checks: list[tuple[str, int, Program | None]] = []
     p = data.program
     if p is not None:
@@ -291,14 +302,15 @@ def window_within_limit(spec: Spec, state: str, data: PumpData) -> bool:
         points, basal, sound = _history(data, drug)
         if program is not None:
             basal += _committed_basal(program, data.now_s)
-        ok &= sound & _windows_within(
+        out.append(sound)
+        out += _window_totals_within(
             points,
             basal,
             min_start_s=data.now_s - DAY_S,
             max_start_s=data.now_s,
             limit_fg_s_per_day=limit_ng * _LIMIT,
         )
-    return ok
+    return out
 
 
 # --- I6: every threshold the state watches has been announced ---------------------------------

@@ -350,7 +350,7 @@ def _thresholds_s(model: PumpModel) -> list[int]:
         pb = program.prescription.patient_bolus
         if d.patient_bolus_times:
             times.append(d.patient_bolus_times[-1] + pb.lockout_s)
-            times.append(d.patient_bolus_times[0] + _DAY_S)
+            times += [t + _DAY_S for t in d.patient_bolus_times]
     times += [x.start_s + _DAY_S for x in d.recent if x.point]
     if d.last_increase_s is not None:
         times.append(d.last_increase_s + _DAY_S)

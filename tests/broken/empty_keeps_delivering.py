@@ -19,11 +19,11 @@ class Model(FaultyModel):
             return False  # fault: the empty condition is never raised
         return super()._is_due(event)
 
-    def _next_event_s(self) -> int | None:
+    def _stretch_end(self, target_s: int) -> int:
         saved = self._data
         self._data = replace(saved, empty_active=True)  # the empty level is not watched
         try:
-            return super()._next_event_s()
+            return super()._stretch_end(target_s)
         finally:
             self._data = saved
 
