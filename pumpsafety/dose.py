@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pumpsafety.logic import max_of
-
 __all__ = [
     "DAY_S",
     "FG_PER_NG",
@@ -111,8 +109,9 @@ def seconds_until_level(level_nl_s_per_day: int, threshold_nl: int, rate_nl_per_
     post: __return__ == 0 or level_nl_s_per_day - rate_nl_per_day * (__return__ - 1) > threshold_nl * DAY_S
     """
     excess = level_nl_s_per_day - threshold_nl * DAY_S
-    # a level at or below the threshold gives ceil_div <= 0; max_of keeps it one term
-    return max_of(ceil_div(excess, rate_nl_per_day), 0)
+    if excess <= 0:
+        return 0
+    return ceil_div(excess, rate_nl_per_day)
 
 
 def residual_discrepancy_nl(expected_nl_s_per_day: int, measured_nl: int) -> int:

@@ -1,7 +1,7 @@
 """Combining conditions and choosing values without case splits.
 
-On plain values these are ``not``, ``any``, a conditional expression, ``min`` and ``max``.
-On the symbolic values of a proof, ``not``, ``and``, ``or``, ``any``, ``min`` and ``max``
+On plain values these are ``not``, ``any``, a conditional expression and ``min``.
+On the symbolic values of a proof, ``not``, ``and``, ``or``, ``any`` and ``min``
 each make the solver split the path in two, while ``&``, ``|`` and ``^`` build one condition
 (and arithmetic on a condition one term). The model and the invariants use these helpers
 where a condition may be symbolic, so that a decision costs one split, not one per part, and
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["any_of", "max_of", "min_of", "not_", "where"]
+__all__ = ["any_of", "min_of", "not_", "where"]
 
 
 def not_(condition: bool) -> bool:
@@ -34,10 +34,9 @@ def where(condition: bool, then: int, otherwise: int) -> int:
 
 
 def min_of(x: int, y: int) -> int:
-    """The smaller of *x* and *y*, as one term (``min`` splits on the comparison)."""
-    return where(x < y, x, y)
+    """The smaller of *x* and *y*, as one term (``min`` splits on the comparison).
 
-
-def max_of(x: int, y: int) -> int:
-    """The larger of *x* and *y*, as one term."""
-    return where(x > y, x, y)
+    Written with ``abs``, which a solver takes as a choice of sign, rather than with
+    ``where``, which multiplies by a condition (a nonlinear term).
+    """
+    return (x + y - abs(x - y)) // 2

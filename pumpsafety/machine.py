@@ -384,7 +384,7 @@ class PumpModel:
                     # already reached, which the alarm's flag then covers)
                     if not announced:
                         secs = dose.seconds_until_level(d.reservoir_nl_s_per_day, level_nl, rate)
-                        end = min(end, now + max(1, secs))
+                        end = min_of(end, now + max(1, secs))
         for at in (d.refill_due_at_s, d.eri_at_s, d.eos_at_s):
             if at is not None:
                 end = where(at > now, min_of(end, at), end)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pumpsafety.logic import any_of, max_of, min_of, not_, where
+from pumpsafety.logic import any_of, min_of, not_, where
 
 
 @given(st.booleans())
@@ -26,8 +26,3 @@ def test_where(b: bool, x: int, y: int) -> None:
 @given(st.integers(), st.integers())
 def test_min_of(x: int, y: int) -> None:
     assert min_of(x, y) == min(x, y)
-
-
-@given(st.integers(), st.integers())
-def test_max_of(x: int, y: int) -> None:
-    assert max_of(x, y) == max(x, y)

@@ -160,7 +160,7 @@ def step_outcome(
         if model.snapshot() == before:
             return False, None
         return False, f"refused ({type(exc).__name__}) but changed the model"
-    if invariants_hold(spec, model.state, model.data):
+    if holds_one_by_one(spec, model.state, model.data):
         return True, None
     broken = ", ".join(broken_invariants(spec, model.state, model.data))
     return True, f"after the step ({model.state}) {broken} no longer holds"
