@@ -31,7 +31,6 @@ __all__ = [
     "evaluating_states",
     "invariants_hold",
     "needs_matching_program",
-    "window_conditions",
 ]
 
 Invariant = Callable[[Spec, str, PumpData], bool]
@@ -216,14 +215,14 @@ def _committed_basal(p: Program, now_s: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def _window_totals_within(
+def _windows_within(
     points: Sequence[tuple[int, int]],
     basal: Sequence[tuple[int, int, int]],
     *,
     min_start_s: int,
     max_start_s: int,
     limit_fg_s_per_day: int,
-) -> list[bool]:
+) -> bool:
     # The total of a 24 h window is piecewise linear in its start with jumps at point doses;
     # its supremum over [min, max] is at a breakpoint, approached from one side or the other.
     starts = [min_start_s, max_start_s]
@@ -231,7 +230,7 @@ def _window_totals_within(
         starts += [at, at - DAY_S]
     for lo, hi, _ in basal:
         starts += [lo, hi, lo - DAY_S, hi - DAY_S]
-    out: list[bool] = []
+    ok = True
     for a in starts:
         if not min_start_s <= a <= max_start_s:
             continue
@@ -245,8 +244,8 @@ def _window_totals_within(
                 overlap = min(hi, a + DAY_S) - max(lo, a)
                 if overlap > 0:
                     total += rate * overlap
-            out.append(total <= limit_fg_s_per_day)
-    return out
+            ok &= total <= limit_fg_s_per_day
+    return ok
 
 
 def _history(
@@ -279,18 +278,8 @@ def window_within_limit(spec: Spec, state: str, data: PumpData) -> bool:
     without a program are held to the drug's hard limit.
     """
     ok = True
-    for condition in window_conditions(spec, state, data):
-        ok &= condition
-    return ok
-
-
-def window_conditions(spec: Spec, state: str, data: PumpData) -> list[bool]:
-    """The conditions whose conjunction is I1, one per record and candidate window.
-
-    A proof checks them one at a time after a step: each is a small question for the
-    solver, where their conjunction is one large one.
-    """
-    out = [d.end_s <= data.now_s for d in data.recent]  # nothing logged ahead of the clock
+    for d in data.recent:
+        ok &= d.end_s <= data.now_s  # nothing is logged ahead of the clock
     checks: list[tuple[str, int, Program | None]] = []
     p = data.program
     if p is not None:
@@ -302,15 +291,14 @@ def window_conditions(spec: Spec, state: str, data: PumpData) -> list[bool]:
         points, basal, sound = _history(data, drug)
         if program is not None:
             basal += _committed_basal(program, data.now_s)
-        out.append(sound)
-        out += _window_totals_within(
+        ok &= sound & _windows_within(
             points,
             basal,
             min_start_s=data.now_s - DAY_S,
             max_start_s=data.now_s,
             limit_fg_s_per_day=limit_ng * _LIMIT,
         )
-    return out
+    return ok
 
 
 # --- I6: every threshold the state watches has been announced ---------------------------------

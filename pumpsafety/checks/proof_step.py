@@ -13,13 +13,9 @@ from typing import Any
 
 from pumpsafety.checks.proof_frame import PRESCRIPTION_PARAMS, frame, prescription
 from pumpsafety.checks.proof_invariants import (
-    BETWEEN_EVENTS,
-    INVARIANTS,
     alarms_raised,
     broken_invariants,
     invariants_hold,
-    window_conditions,
-    window_within_limit,
 )
 from pumpsafety.errors import PumpSafetyError
 from pumpsafety.inputs import EVENT_ARGS
@@ -160,7 +156,7 @@ def step_outcome(
         if model.snapshot() == before:
             return False, None
         return False, f"refused ({type(exc).__name__}) but changed the model"
-    if holds_one_by_one(spec, model.state, model.data):
+    if invariants_hold(spec, model.state, model.data):
         return True, None
     broken = ", ".join(broken_invariants(spec, model.state, model.data))
     return True, f"after the step ({model.state}) {broken} no longer holds"
@@ -175,25 +171,9 @@ def _after_delivery(spec: Spec, model: PumpModel) -> str | None:
     """
     data = model.data
     _, due = model._due()
-    if holds_one_by_one(spec, model.state, data, mid_event=True) and (
+    if invariants_hold(spec, model.state, data, mid_event=True) & (
         any_of(due) | alarms_raised(spec, model.state, data)
     ):
         return None
     broken = ", ".join(broken_invariants(spec, model.state, data))
     return f"after delivering up to {data.now_s} s ({model.state}) {broken} no longer holds"
-
-
-def holds_one_by_one(spec: Spec, state: str, data: PumpData, *, mid_event: bool = False) -> bool:
-    """``invariants_hold``, asked one condition at a time (the window rule one window at a
-    time): the postcondition of a proof is then many small solver questions, each of which
-    is expected to have one answer, rather than one large one."""
-    for name, inv in INVARIANTS.items():
-        if mid_event and name in BETWEEN_EVENTS:
-            continue
-        conditions = window_conditions(spec, state, data) if inv is window_within_limit else []
-        for condition in conditions:
-            if not condition:
-                return False
-        if not conditions and not inv(spec, state, data):
-            return False
-    return True
