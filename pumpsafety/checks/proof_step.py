@@ -3,7 +3,8 @@
 These helpers are called by the generated obligations (see ``obligations.py``). They drive
 the model through its public surface (``fire``); a clock event, which only the model raises,
 is raised through the internal path the model takes when one is due, and the passing of time
-is proved one stretch at a time (``PumpModel._stretch``), of which ``advance`` is a sequence.
+is proved one stretch at a time (``PumpModel._stretch``), of which ``advance`` is a sequence;
+what settling raises after a stretch is left to the clock events' own obligations.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def step_outcome(
             # advance(dt) is a settle, then stretches until the target: one stretch from
             # any frame that keeps the invariants covers them all (see _stretch). A stretch
             # delivers, then settles; what settling raises is proved by the clock events'
-            # own obligations, which start where this one ends (see settled_or_due).
+            # own obligations, which start where this one ends (see _after_delivery).
             dt_s = args["dt_s"]
             if dt_s < 0:
                 model.advance(dt_s)  # refused: the clock never runs backwards

@@ -169,6 +169,52 @@ def test_a_bolus_admitted_without_the_window_guard_is_refuted_at_the_step(spec, 
     assert "step__delivering__give_clinician_bolus(" in verdict.message
 
 
+def _refute_advance(spec, tmp_path, state, patch):
+    from pumpsafety.checks.obligations import load_module
+    from pumpsafety.checks.proof_crosshair import analyse
+
+    name = f"step__{state}__advance"
+    module = load_module(spec, tuple(o for o in generate(spec) if o.name == name), tmp_path)
+    with pytest.MonkeyPatch.context() as mp:
+        patch(mp)
+        verdict = analyse(getattr(module, name), 60.0)
+    assert verdict.verdict == "refuted", verdict.message
+    assert f"{name}(" in verdict.message
+
+
+@pytest.mark.crosshair
+def test_a_stretch_that_delivers_past_the_empty_level_is_refuted(spec, tmp_path):
+    """The advance obligation catches a motor that is not stopped at the empty threshold."""
+    from pumpsafety.machine import PumpModel
+    from tests.broken.empty_keeps_delivering import Model
+
+    _refute_advance(
+        spec,
+        tmp_path,
+        "delivering",
+        lambda mp: mp.setattr(PumpModel, "_integrate", Model._integrate),
+    )
+
+
+@pytest.mark.crosshair
+def test_a_stretch_that_passes_end_of_service_unannounced_is_refuted(spec, tmp_path):
+    """Settling is left to the clock events' obligations only when something is due: a model
+    that never finds end of service due ends a stretch breaking I6, and is refuted."""
+    from pumpsafety.machine import PumpModel
+
+    due = PumpModel._is_due
+
+    def never_end_of_service(self: PumpModel, event: str) -> bool:
+        return False if event == "service_ended" else due(self, event)
+
+    _refute_advance(
+        spec,
+        tmp_path,
+        "suspended",
+        lambda mp: mp.setattr(PumpModel, "_is_due", never_end_of_service),
+    )
+
+
 # --- the inductive strengthening of I2, found by a refuted obligation ---------------------------
 
 
