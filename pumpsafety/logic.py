@@ -1,18 +1,20 @@
 """Combining conditions and choosing values without case splits.
 
-On plain values these are ``not``, ``any``, a conditional expression and ``min``.
-On the symbolic values of a proof, ``not``, ``and``, ``or``, ``any`` and ``min``
-each make the solver split the path in two, while ``&``, ``|`` and ``^`` build one condition
-(and arithmetic on a condition one term). The model and the invariants use these helpers
-where a condition may be symbolic, so that a decision costs one split, not one per part, and
-a value that only feeds later arithmetic costs none.
+On plain values these are ``not``, ``any``, a conditional expression, ``min`` and ``max``.
+On the symbolic values of a proof, ``not``, ``and``, ``or``, ``any``, ``min``, ``max`` and
+``x if c else y`` each make the solver split the path in two, while ``&``, ``|`` and ``^``
+build one condition. The model and the invariants use these helpers where a condition or a
+value may be symbolic, so that a decision costs one split, not one per part, and a value
+that only feeds later arithmetic costs none: during proofs ``where``, ``min_of`` and
+``max_of`` are replaced by one if-then-else term of the solver each
+(``pumpsafety.checks.proof_crosshair``), which is exactly the value they compute here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["any_of", "min_of", "not_", "where"]
+__all__ = ["any_of", "max_of", "min_of", "not_", "where"]
 
 
 def not_(condition: bool) -> bool:
@@ -29,14 +31,15 @@ def any_of(conditions: Iterable[bool]) -> bool:
 
 
 def where(condition: bool, then: int, otherwise: int) -> int:
-    """*then* if *condition* holds, else *otherwise*, as one term."""
-    return otherwise + (then - otherwise) * condition
+    """*then* if *condition* holds, else *otherwise* (one term during proofs)."""
+    return then if condition else otherwise
 
 
 def min_of(x: int, y: int) -> int:
-    """The smaller of *x* and *y*, as one term (``min`` splits on the comparison).
+    """The smaller of *x* and *y* (one term during proofs)."""
+    return x if x <= y else y
 
-    Written with ``abs``, which a solver takes as a choice of sign, rather than with
-    ``where``, which multiplies by a condition (a nonlinear term).
-    """
-    return (x + y - abs(x - y)) // 2
+
+def max_of(x: int, y: int) -> int:
+    """The larger of *x* and *y* (one term during proofs)."""
+    return x if x >= y else y

@@ -16,7 +16,7 @@ from pumpsafety.guards import GUARDS, Ctx, Guard
 from pumpsafety.guards import point_mass as _guard_point_mass
 from pumpsafety.guards import point_volume_nl as _point_volume_nl
 from pumpsafety.inputs import parse_args
-from pumpsafety.logic import any_of, min_of, not_, where
+from pumpsafety.logic import any_of, max_of, min_of, not_, where
 from pumpsafety.records import Delivery, DeliveryKind, EventRecord, Program, PumpData
 from pumpsafety.spec import Spec, derived, load_spec
 
@@ -107,10 +107,17 @@ def _build_shared(spec: Spec) -> _Shared:
     external: dict[str, set[str]] = {s: set() for s in spec.states}
     clock: dict[str, set[str]] = {s: set() for s in spec.states}
     for t, src, dest, when in spec.expanded():
+        # The transition's own conditions, then its guards, then the conditions that route a
+        # "resume" transition to one of its destinations. Every destination of one resume
+        # transition has the same guards, so a refusal is the same whichever route would
+        # have been taken; checking the guards before the route means a proof explores
+        # each refusal once rather than once per destination.
+        own, route = when[: len(t.when)], when[len(t.when) :]
         conditions: list[str | Callable[..., bool | None]] = [
-            _condition(w, refuses=False) for w in when
+            _condition(w, refuses=False) for w in own
         ]
         conditions += [_condition(g, refuses=True) for g in t.guards]
+        conditions += [_condition(w, refuses=False) for w in route]
         machine.add_transition(t.trigger, src, dest, conditions=conditions, before=_apply)
         (clock if t.clock else external)[src].add(t.trigger)
     return _Shared(
@@ -376,15 +383,18 @@ class PumpModel:
             rate = self._rate_nl_per_day()
             dev = self.spec.devices[d.device] if d.device else None
             if rate and dev is not None:
-                for level_nl, announced in (
-                    (dev.low_reservoir_alarm_nl.value, d.low_reservoir_active),
-                    (dev.empty_threshold_nl.value, d.empty_active),
-                ):
+                # the next reservoir threshold to announce: the low level, then the empty
+                # one (the spec keeps empty below low, so the low level is reached first)
+                level_nl: int | None = None
+                if not d.low_reservoir_active:
+                    level_nl = dev.low_reservoir_alarm_nl.value
+                elif not d.empty_active:
+                    level_nl = dev.empty_threshold_nl.value
+                if level_nl is not None:
                     # at least one second ahead (seconds_until_level is 0 for a level
                     # already reached, which the alarm's flag then covers)
-                    if not announced:
-                        secs = dose.seconds_until_level(d.reservoir_nl_s_per_day, level_nl, rate)
-                        end = min_of(end, now + max(1, secs))
+                    secs = dose.seconds_until_level(d.reservoir_nl_s_per_day, level_nl, rate)
+                    end = min_of(end, now + max_of(secs, 1))
         for at in (d.refill_due_at_s, d.eri_at_s, d.eos_at_s):
             if at is not None:
                 end = where(at > now, min_of(end, at), end)
@@ -398,20 +408,38 @@ class PumpModel:
         if rate and d.drug is not None:
             dev = self.spec.devices[d.device or ""]
             usable = d.reservoir_nl_s_per_day - dev.empty_threshold_nl.value * DAY_S
-            full = min(dt, max(usable, 0) // rate)
+            full = min_of(dt, max_of(usable, 0) // rate)
             conc = d.concentration_ng_per_ml
             if full:
                 v = rate * full
                 segments.append(
                     Delivery(
-                        "basal", d.now_s, d.now_s + full, d.drug, conc, v, v * conc, self.state
+                        "basal",
+                        d.now_s,
+                        d.now_s + full,
+                        d.drug,
+                        conc,
+                        v,
+                        v * conc,
+                        self.state,
+                        rate,
                     )
                 )
-            rest = min(usable - rate * full, rate) if full < dt else 0
+            rest = min_of(usable - rate * full, rate) if full < dt else 0
             if rest > 0:
                 start = d.now_s + full
                 segments.append(
-                    Delivery("basal", start, start + 1, d.drug, conc, rest, rest * conc, self.state)
+                    Delivery(
+                        "basal",
+                        start,
+                        start + 1,
+                        d.drug,
+                        conc,
+                        rest,
+                        rest * conc,
+                        self.state,
+                        rest,
+                    )
                 )
         data = replace(d, now_s=until_s)
         for seg in segments:

@@ -125,7 +125,9 @@ class Delivery:
     Amounts are exact: ``volume_nl_s_per_day`` in nl·s/day drawn from the reservoir (0 for
     a trial injection, which does not come from the pump) and ``mass_fg_s_per_day`` in
     fg·s/day reaching the patient. For reservoir deliveries mass = volume x concentration.
-    A basal segment runs at one constant rate over its whole duration.
+    A basal segment runs at one constant rate over its whole duration; the model records
+    that rate (``rate_nl_per_day``, None for a point dose), so that nothing needs to divide
+    an amount by a duration to find it again.
     """
 
     kind: DeliveryKind
@@ -136,6 +138,7 @@ class Delivery:
     volume_nl_s_per_day: int
     mass_fg_s_per_day: int
     state: str
+    rate_nl_per_day: int | None = None
 
     @property
     def point(self) -> bool:
@@ -144,6 +147,8 @@ class Delivery:
     @property
     def rate_fg_per_day(self) -> int:
         """Constant mass rate of a basal segment, in fg/day."""
+        if self.rate_nl_per_day is not None:
+            return self.rate_nl_per_day * self.concentration_ng_per_ml
         duration = self.end_s - self.start_s
         assert duration > 0 and self.mass_fg_s_per_day % duration == 0, "basal segments only"
         return self.mass_fg_s_per_day // duration

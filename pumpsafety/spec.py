@@ -214,15 +214,15 @@ class Spec:
 
     @property
     def triggers(self) -> tuple[str, ...]:
-        return tuple(sorted({t.trigger for t in self.transitions}))
+        return derived(self, "triggers", lambda s: _trigger_names(s, clock=None))
 
     @property
     def external_triggers(self) -> tuple[str, ...]:
-        return tuple(sorted({t.trigger for t in self.transitions if not t.clock}))
+        return derived(self, "external_triggers", lambda s: _trigger_names(s, clock=False))
 
     @property
     def clock_triggers(self) -> tuple[str, ...]:
-        return tuple(sorted({t.trigger for t in self.transitions if t.clock}))
+        return derived(self, "clock_triggers", lambda s: _trigger_names(s, clock=True))
 
     def expanded(self) -> Iterator[tuple[TransitionSpec, str, str, tuple[str, ...]]]:
         """Yield (transition, source, dest, when) with "resume" and "=" resolved, in spec order."""
@@ -239,6 +239,11 @@ class Spec:
                             yield t, src, rule.state, when
                 else:
                     yield t, src, src if t.dest == SAME else t.dest, t.when
+
+
+def _trigger_names(spec: Spec, *, clock: bool | None) -> tuple[str, ...]:
+    """Sorted trigger names of *spec*: all of them, or only the clock (or external) ones."""
+    return tuple(sorted({t.trigger for t in spec.transitions if clock in (None, t.clock)}))
 
 
 def default_spec_dir() -> Path:

@@ -149,23 +149,17 @@ _STEP = '''
 def {name}({params}) -> bool:
     """{statement}.
 
-    pre: pre_holds(SPEC, {state!r}, {devices!r}, mid_event={mid_event!r}, {frame_kw})
-    pre: build_args(SPEC, {trigger!r}, {arg_kw}) is not None
     post: __return__
     """
-    data = frame(SPEC, {state!r}, {devices!r}, {frame_kw})
-    return step_holds(SPEC, {state!r}, data, {trigger!r}, build_args(SPEC, {trigger!r}, {arg_kw}))
+    return obligation_holds(SPEC, {state!r}, {devices!r}, {trigger!r}, {mid_event!r}, {kw})
 
 
 def {witness}({params}) -> bool:
     """Witness search for {name}: a counterexample is a frame from which the step is taken.
 
-    pre: pre_holds(SPEC, {state!r}, {devices!r}, mid_event={mid_event!r}, {frame_kw})
-    pre: build_args(SPEC, {trigger!r}, {arg_kw}) is not None
     post: not __return__
     """
-    data = frame(SPEC, {state!r}, {devices!r}, {frame_kw})
-    return step_taken(SPEC, {state!r}, data, {trigger!r}, build_args(SPEC, {trigger!r}, {arg_kw}))
+    return witness_taken(SPEC, {state!r}, {devices!r}, {trigger!r}, {mid_event!r}, {kw})
 '''
 
 WITNESS_PREFIX = "witness__"
@@ -179,11 +173,11 @@ def module_source(spec: Spec, obligations: tuple[Obligation, ...]) -> str:
     lines = [
         '"""Generated proof obligations (do not edit)."""',
         "",
-        "from pumpsafety.checks.proof_frame import frame",
-        "from pumpsafety.checks.proof_step import build_args, pre_holds, step_holds, step_taken",
+        "from pumpsafety.checks.proof_step import obligation_holds, prepare, witness_taken",
         "from pumpsafety.spec import load_spec",
         "",
         f"SPEC = load_spec({spec.path!r})",
+        "prepare(SPEC)  # before any analysis: see prepare",
     ]
     text = "\n".join(lines)
     for ob in obligations:
@@ -203,10 +197,10 @@ def module_source(spec: Spec, obligations: tuple[Obligation, ...]) -> str:
             trigger=ob.trigger,
             devices=devices,
             mid_event=is_clock_step(spec, ob.trigger),
-            frame_kw=", ".join(
-                f"{k}={fixed.get(k, k)!r}" if k in fixed else f"{k}={k}" for k in FRAME_PARAMS
+            kw=", ".join(
+                [f"{k}={fixed[k]!r}" if k in fixed else f"{k}={k}" for k in FRAME_PARAMS]
+                + [f"{k}={k}" for k in args]
             ),
-            arg_kw=", ".join(f"{k}={k}" for k in args),
         )
     return text + "\n"
 

@@ -1,4 +1,4 @@
-"""Running one obligation under CrossHair, with the two adjustments the model needs.
+"""Running one obligation under CrossHair, with the adjustments the model needs.
 
 Two CrossHair behaviours would leave every refusal path of the model undecidable, because
 each realises a symbolic integer (fixes it to one value), after which the other values are
@@ -13,6 +13,10 @@ never exhausted:
   integers may then hold one value twice; the only such set left is the candidate window
   starts of ``dose.max_window_total`` (duplicates change nothing): the model's guards keep
   symbolic quantities out of sets.
+
+A third adjustment is about cost, not decidability: ``logic.where``, ``min_of`` and
+``max_of`` become one if-then-else term of the solver each, instead of a split of the path
+(see ``_install_terms``).
 """
 
 from __future__ import annotations
@@ -50,8 +54,77 @@ def install_adjustments() -> bool:
 
     builtinslib._format = _format
     symbolic_int.__hash__ = _hash
+    _install_terms(builtinslib)
     _installed = True
     return True
+
+
+def _install_terms(builtinslib: Any) -> None:
+    """``logic.where``, ``min_of`` and ``max_of`` become one if-then-else term each.
+
+    Written in Python, each of them branches, and CrossHair splits the path on the
+    condition although nothing after it depends on which side was taken; CrossHair has no
+    Python spelling of a conditional value. Here the call builds the solver's term
+    ``ite(condition, then, otherwise)``, which denotes exactly the value the function
+    returns. Arguments of any other kind (floats, strings, concrete conditions) take the
+    function itself.
+    """
+    from crosshair import core, smt
+    from crosshair.core import register_patch
+    from crosshair.core_and_libs import _make_registrations
+    from crosshair.tracers import NoTracing
+
+    from pumpsafety import logic
+
+    symbolic_int = builtinslib.SymbolicInt
+    symbolic_bool = builtinslib.SymbolicBool
+
+    def int_term(value: object) -> Any:
+        if isinstance(value, symbolic_int):
+            return value.var
+        if type(value) is int:
+            return smt.int_val(value)
+        return None
+
+    def ite(condition: Any, then: object, otherwise: object) -> Any:
+        # called without tracing; None when the arguments are not symbolic integers
+        t, o = int_term(then), int_term(otherwise)
+        if t is None or o is None:
+            return None
+        if isinstance(condition, symbolic_bool):
+            return symbolic_int(smt.ite(condition.var, t, o))
+        return None
+
+    def where(condition: bool, then: int, otherwise: int) -> int:
+        with NoTracing():  # type: ignore[no-untyped-call]
+            term = ite(condition, then, otherwise)
+        if term is None:  # traced as written in logic.where
+            return then if condition else otherwise
+        return term  # type: ignore[no-any-return]
+
+    def extreme(smaller: bool) -> Any:
+        def patched(x: int, y: int) -> int:
+            with NoTracing():  # type: ignore[no-untyped-call]
+                tx, ty = int_term(x), int_term(y)
+                term = None
+                if tx is not None and ty is not None and not (type(x) is type(y) is int):
+                    cond = (tx <= ty) if smaller else (tx >= ty)
+                    term = symbolic_int(smt.ite(cond, tx, ty))
+            if term is None:  # traced as written in logic.min_of and logic.max_of
+                if smaller:
+                    return x if x <= y else y
+                return x if x >= y else y
+            return term  # type: ignore[no-any-return]
+
+        return patched
+
+    # CrossHair makes its own registrations (and forgets earlier ones) when it first needs
+    # them; make them now, so that these survive
+    if not core._SIMPLE_PROXIES:
+        _make_registrations()  # type: ignore[no-untyped-call]
+    register_patch(logic.where, where)
+    register_patch(logic.min_of, extreme(smaller=True))
+    register_patch(logic.max_of, extreme(smaller=False))
 
 
 @dataclass(frozen=True, slots=True)

@@ -196,7 +196,17 @@ def frame(spec: Spec, state: str, devices: tuple[str | None, ...], **v: Any) -> 
     if h_drug is not None:
         vol = v["hist_rate"] * DAY_S
         recent.append(
-            Delivery("basal", NOW_S - DAY_S, NOW_S, h_drug, h_conc, vol, vol * h_conc, state)
+            Delivery(
+                "basal",
+                NOW_S - DAY_S,
+                NOW_S,
+                h_drug,
+                h_conc,
+                vol,
+                vol * h_conc,
+                state,
+                v["hist_rate"],
+            )
         )
         at = NOW_S - HISTORY_POINT_AGE_S
         vol = v["hist_point_nl"] * DAY_S

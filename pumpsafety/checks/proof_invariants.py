@@ -263,7 +263,10 @@ def _history(
             points.append((d.start_s, d.mass_fg_s_per_day))
         else:
             duration = d.end_s - d.start_s
-            rate = d.mass_fg_s_per_day // duration
+            if d.rate_nl_per_day is None:
+                rate = d.mass_fg_s_per_day // duration
+            else:  # recorded by the model: no division by a (possibly symbolic) duration
+                rate = d.rate_nl_per_day * d.concentration_ng_per_ml
             ok &= rate * duration == d.mass_fg_s_per_day  # a segment runs at one constant rate
             basal.append((d.start_s, d.end_s, rate))
     return points, basal, ok

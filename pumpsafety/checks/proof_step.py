@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pumpsafety.checks.proof_frame import PRESCRIPTION_PARAMS, frame, prescription
+from pumpsafety.checks.proof_frame import FRAME_PARAMS, PRESCRIPTION_PARAMS, frame, prescription
 from pumpsafety.checks.proof_invariants import (
     alarms_raised,
     broken_invariants,
+    evaluating_states,
     invariants_hold,
+    needs_matching_program,
 )
 from pumpsafety.errors import PumpSafetyError
 from pumpsafety.inputs import EVENT_ARGS
@@ -31,11 +33,14 @@ __all__ = [
     "arg_params",
     "build_args",
     "is_clock_step",
+    "obligation_holds",
     "pre_holds",
+    "prepare",
     "step_failure",
     "step_holds",
     "step_outcome",
     "step_taken",
+    "witness_taken",
 ]
 
 ADVANCE = "advance"  # the passing of time, proved per state like a trigger
@@ -98,6 +103,73 @@ def pre_holds(
     *mid_event*, those that also hold inside an event: where a clock event starts)."""
     data = frame(spec, state, devices, **v)
     return data is not None and invariants_hold(spec, state, data, mid_event=mid_event)
+
+
+def prepare(spec: Spec) -> None:
+    """Build, before any analysis, everything the model and the invariants derive from *spec*.
+
+    Values first built while CrossHair traces a path are built from its symbolic stand-ins
+    for sets and dicts, and every later lookup in them is traced too: a membership test in
+    the table of clock events then costs about a millisecond on every path instead of
+    nanoseconds.
+    """
+    PumpModel(spec)  # the shared transitions machine and its per-state event tables
+    needs_matching_program(spec)
+    evaluating_states(spec)
+    alarms_raised(spec, spec.initial, PumpData())  # the table of watched clock events
+    _ = (spec.triggers, spec.external_triggers, spec.clock_triggers)
+
+
+def _admitted(
+    spec: Spec,
+    state: str,
+    devices: tuple[str | None, ...],
+    trigger: str,
+    mid_event: bool,
+    v: dict[str, Any],
+) -> tuple[PumpData, dict[str, Any]] | None:
+    """The frame and the arguments built from *v*, if the frame is within the spec's ranges,
+    satisfies the invariants (with *mid_event*, those that hold inside an event) and the
+    arguments fit the trigger; else None."""
+    data = frame(spec, state, devices, **{k: v[k] for k in FRAME_PARAMS})
+    if data is None or not invariants_hold(spec, state, data, mid_event=mid_event):
+        return None
+    args = build_args(spec, trigger, **v)
+    return None if args is None else (data, args)
+
+
+def obligation_holds(
+    spec: Spec,
+    state: str,
+    devices: tuple[str | None, ...],
+    trigger: str,
+    mid_event: bool,
+    **v: Any,
+) -> bool:
+    """A step obligation as one implication: an admitted frame (see ``pre_holds``) with
+    arguments that fit keeps the invariants when *trigger* fires.
+
+    Stated as an implication in the body rather than as a PEP 316 precondition, so that
+    each path builds its frame once (a precondition is evaluated apart from the body, and
+    both would build it). A frame outside the precondition makes the implication true.
+    """
+    admitted = _admitted(spec, state, devices, trigger, mid_event, v)
+    if admitted is None:
+        return True
+    return step_holds(spec, state, admitted[0], trigger, admitted[1])
+
+
+def witness_taken(
+    spec: Spec,
+    state: str,
+    devices: tuple[str | None, ...],
+    trigger: str,
+    mid_event: bool,
+    **v: Any,
+) -> bool:
+    """Whether *v* builds an admitted frame from which *trigger* is taken (not refused)."""
+    admitted = _admitted(spec, state, devices, trigger, mid_event, v)
+    return admitted is not None and step_taken(spec, state, admitted[0], trigger, admitted[1])
 
 
 def step_holds(
