@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +26,16 @@ from pumpsafety.checks.proof_invariants import (
     evaluating_states,
 )
 from pumpsafety.checks.proof_step import ADVANCE, arg_params, is_clock_step
+from pumpsafety.inputs import EVENT_ARGS
 from pumpsafety.spec import Spec
 
 __all__ = [
     "CONFIG_PARAMS",
     "LAST_DAILY_READERS",
+    "SPLITS",
     "WITNESS_PREFIX",
     "Obligation",
+    "case_name",
     "configuration",
     "generate",
     "load_module",
@@ -49,6 +53,20 @@ class Obligation:
     trigger: str | None
     requirements: tuple[str, ...]
     statement: str
+    # a case split: the boolean parameters fixed in each case, one case per combination of
+    # their values; every frame and argument falls in exactly one case, so the obligation
+    # is proved when every case is. Empty: proved as one.
+    split: tuple[str, ...] = ()
+
+    @property
+    def cases(self) -> tuple[tuple[tuple[str, bool], ...], ...]:
+        """The cases of the split, each as (parameter, value) pairs; ((),) when unsplit."""
+        return tuple(itertools.product(*(((k, False), (k, True)) for k in self.split)))
+
+
+def case_name(name: str, case: tuple[tuple[str, bool], ...]) -> str:
+    """The function name of one case of obligation *name* (*name* itself when unsplit)."""
+    return name + "".join(f"__{k}_{int(value)}" for k, value in case)
 
 
 # frame parameters fixed in every obligation (the configuration); configuration() also fixes
@@ -57,6 +75,11 @@ CONFIG_PARAMS = ("dev_i", "drug_i", "conc", "p_drug_i", "p_conc", "trial_drug_i"
 # the guards that read the daily dose of the last program (PumpData.last_daily_by_drug);
 # a test checks that no other code of the model reads it
 LAST_DAILY_READERS = frozenset({"titration_allowed"})
+# case splits: the boolean parameters a step is proved for one value at a time, by the kind
+# of its arguments (see EVENT_ARGS; ADVANCE for the passing of time). A prescription's
+# structure (a patient bolus or none, an hourly or a daily step) multiplies every way the
+# program can be refused; apart, each case is a search the solver finishes.
+SPLITS: dict[str, tuple[str, ...]] = {"prescription": ("rx_bolus", "rx_hourly")}
 
 
 def configuration(
@@ -127,6 +150,7 @@ def generate(spec: Spec) -> tuple[Obligation, ...]:
                 trigger,
                 tuple(sorted({*reqs, "SR-DOSE-01"})),
                 f"from {state}, {trigger} keeps {inv}",
+                _split(spec, state, trigger),
             )
         )
     timed = tuple(dict.fromkeys(s for s in spec.states if not spec.states[s].terminal))
@@ -139,20 +163,35 @@ def generate(spec: Spec) -> tuple[Obligation, ...]:
                 ADVANCE,
                 ("SR-DOSE-01", "SR-DEL-02", "SR-RES-03", "SR-RES-04"),
                 f"in {state}, letting any time pass keeps {inv}",
+                _split(spec, state, ADVANCE),
             )
         )
     return tuple(out)
 
 
+def _split(spec: Spec, state: str, trigger: str) -> tuple[str, ...]:
+    """The boolean parameters (see SPLITS) the obligation of *trigger* in *state* is split
+    on: those of its arguments' kinds that are free in its frame or arguments."""
+    kinds = (
+        [ADVANCE] if trigger == ADVANCE else [k for k, _, _ in EVENT_ARGS.get(trigger, {}).values()]
+    )
+    _, fixed = configuration(spec, state, trigger)
+    params = {**FRAME_PARAMS, **arg_params(trigger)}
+    wanted = dict.fromkeys(k for kind in kinds for k in SPLITS.get(kind, ()))
+    return tuple(k for k in wanted if params.get(k) == "bool" and k not in fixed)
+
+
 _STEP = '''
 
 def {name}({params}) -> bool:
-    """{statement}.
+    """{statement}{case}.
 
     post: __return__
     """
     return obligation_holds(SPEC, {state!r}, {devices!r}, {trigger!r}, {mid_event!r}, {kw})
+'''
 
+_WITNESS = '''
 
 def {witness}({params}) -> bool:
     """Witness search for {name}: a counterexample is a frame from which the step is taken.
@@ -166,10 +205,11 @@ WITNESS_PREFIX = "witness__"
 
 
 def module_source(spec: Spec, obligations: tuple[Obligation, ...]) -> str:
-    """Source text of a module defining one function per step obligation, and for each a
-    witness search (``witness__`` + name): the same frames, with the postcondition that the
-    step is refused, so that a counterexample shows a frame from which the step is taken.
-    A proof whose frames all refuse the step would say nothing about the step itself."""
+    """Source text of a module defining one function per step obligation, one per case of a
+    split obligation (see ``case_name``), and for each obligation a witness search
+    (``witness__`` + name): the same frames, with the postcondition that the step is
+    refused, so that a counterexample shows a frame from which the step is taken. A proof
+    whose frames all refuse the step would say nothing about the step itself."""
     lines = [
         '"""Generated proof obligations (do not edit)."""',
         "",
@@ -185,23 +225,29 @@ def module_source(spec: Spec, obligations: tuple[Obligation, ...]) -> str:
             continue
         assert ob.state is not None and ob.trigger is not None
         args = arg_params(ob.trigger)
-        devices, fixed = configuration(spec, ob.state, ob.trigger)
-        free = {k: t for k, t in FRAME_PARAMS.items() if k not in fixed}
-        params = ", ".join(f"{k}: {t}" for k, t in {**free, **args}.items())
-        text += _STEP.format(
-            name=ob.name,
-            witness=WITNESS_PREFIX + ob.name,
-            params=params,
-            statement=ob.statement,
-            state=ob.state,
-            trigger=ob.trigger,
-            devices=devices,
-            mid_event=is_clock_step(spec, ob.trigger),
-            kw=", ".join(
-                [f"{k}={fixed[k]!r}" if k in fixed else f"{k}={k}" for k in FRAME_PARAMS]
-                + [f"{k}={k}" for k in args]
-            ),
-        )
+        devices, config = configuration(spec, ob.state, ob.trigger)
+        cases = ob.cases if ob.split else ()
+        for case in ((), *cases):
+            fixed: dict[str, object] = {**config, **dict(case)}
+            free = {k: t for k, t in {**FRAME_PARAMS, **args}.items() if k not in fixed}
+            fields = {
+                "name": case_name(ob.name, case),
+                "witness": WITNESS_PREFIX + ob.name,
+                "params": ", ".join(f"{k}: {t}" for k, t in free.items()),
+                "statement": ob.statement,
+                "case": "".join(f", where {k} is {v}" for k, v in case),
+                "state": ob.state,
+                "trigger": ob.trigger,
+                "devices": devices,
+                "mid_event": is_clock_step(spec, ob.trigger),
+                "kw": ", ".join(
+                    f"{k}={fixed[k]!r}" if k in fixed else f"{k}={k}"
+                    for k in (*FRAME_PARAMS, *args)
+                ),
+            }
+            text += _STEP.format(**fields)
+            if not case:
+                text += _WITNESS.format(**fields)
     return text + "\n"
 
 

@@ -17,6 +17,10 @@ never exhausted:
 A third adjustment is about cost, not decidability: ``logic.where``, ``min_of`` and
 ``max_of`` become one if-then-else term of the solver each, instead of a split of the path
 (see ``_install_terms``).
+
+A fourth is about the solver: a question the incremental solver leaves undecided within its
+time limit is asked once more of a fresh solver holding the same assertions (see
+``_install_retry``). The answer is the solver's either way; only its search state differs.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ def install_adjustments() -> bool:
     builtinslib._format = _format
     symbolic_int.__hash__ = _hash
     _install_terms(builtinslib)
+    _install_retry()
     _installed = True
     return True
 
@@ -125,6 +130,72 @@ def _install_terms(builtinslib: Any) -> None:
     register_patch(logic.where, where)
     register_patch(logic.min_of, extreme(smaller=True))
     register_patch(logic.max_of, extreme(smaller=False))
+
+
+# questions the incremental solver left undecided, and of those the ones a fresh solver
+# decided, in this process (read by tests and the profiler)
+RETRIES = {"asked": 0, "decided": 0}
+# the incremental solver's time limit per question before the fresh solver is asked
+FIRST_TRY_MS = 1_000
+
+
+def _install_retry() -> None:
+    """Ask a fresh solver what CrossHair's incremental solver leaves undecided.
+
+    CrossHair keeps one incremental solver per path, and a question it cannot decide in
+    time (``z3.unknown``) abandons the path, which leaves the whole analysis unconfirmed.
+    Such a question is often easy for a solver without the incremental one's search state
+    (a dumped one took 0.04 s alone, having timed out in the run). The retry asks a new
+    solver of the same kind, with the same time limit, the same assertions plus the
+    question; sat gives its model to CrossHair as the incremental solver's would be, unsat
+    answers no, and unknown is left as it was. The incremental solver gets
+    ``FIRST_TRY_MS`` per question, the fresh one CrossHair's whole limit: an easy question
+    is answered well inside the first, and a hard one no longer spends the whole limit
+    twice.
+    """
+    import z3  # type: ignore[import-untyped]
+    from crosshair import statespace
+    from crosshair.util import UnknownSatisfiability
+
+    original_init = statespace.StateSpace.__init__
+    original_witness = statespace.StateSpace.witness
+    original_is_possible = statespace.StateSpace.is_possible
+
+    def fresh_check(space: Any, exprs: tuple[Any, ...]) -> Any:
+        RETRIES["asked"] += 1
+        solver = statespace.make_default_solver()
+        if space.smt_timeout is not None:
+            solver.set(timeout=space.smt_timeout)
+        solver.add(*space.solver.assertions())
+        answer = solver.check(*exprs)
+        if answer == z3.unknown:
+            raise UnknownSatisfiability
+        RETRIES["decided"] += 1
+        return solver.model() if answer == z3.sat else None
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        if self.smt_timeout is not None and self.smt_timeout > FIRST_TRY_MS:
+            self.solver.set(timeout=FIRST_TRY_MS)
+
+    def witness(self: Any, *exprs: Any) -> Any:
+        try:
+            return original_witness(self, *exprs)
+        except UnknownSatisfiability:
+            model = fresh_check(self, exprs)
+            if model is not None:
+                self._remember_model(model)
+            return model
+
+    def is_possible(self: Any, expr: Any) -> bool:
+        try:
+            return original_is_possible(self, expr)
+        except UnknownSatisfiability:
+            return fresh_check(self, (getattr(expr, "var", expr),)) is not None
+
+    statespace.StateSpace.__init__ = init  # type: ignore[method-assign]
+    statespace.StateSpace.witness = witness  # type: ignore[method-assign]
+    statespace.StateSpace.is_possible = is_possible  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,12 +20,18 @@ import tempfile
 import time
 from collections.abc import Collection
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from pumpsafety.checks.contracts import CONTRACTS
-from pumpsafety.checks.obligations import WITNESS_PREFIX, Obligation, generate, load_module
+from pumpsafety.checks.obligations import (
+    WITNESS_PREFIX,
+    Obligation,
+    case_name,
+    generate,
+    load_module,
+)
 from pumpsafety.spec import Spec, load_spec
 
 __all__ = ["ObligationResult", "ProofReport", "prove", "run_prove"]
@@ -53,6 +59,8 @@ class ObligationResult:
     # a proved step: whether some frame takes it (sampled, or found by the solver); None
     # when not searched (contracts, steps not proved)
     witness: bool | None = None
+    # a split obligation (see Obligation.split): each case's label, verdict and seconds
+    cases: tuple[tuple[str, str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +103,20 @@ class ProofReport:
 
 
 def _check_one(
-    spec_path: str, name: str, timeout_s: float, directory: str, samples: int, seed: int
+    spec_path: str,
+    name: str,
+    target: str,
+    timeout_s: float,
+    directory: str,
+    samples: int,
+    seed: int,
+    search_witness: bool,
 ) -> tuple[str, str, float, int, int, bool | None]:
-    """Worker: sample, then analyse one obligation in this process (the spec is cached).
+    """Worker: sample obligation *name*, then analyse its function *target* (the obligation
+    itself, or one case of it) in this process (the spec is cached).
 
-    For a proved step no sampled frame of which took the step, also search for a frame
-    that takes it (the witness function of the obligation): None when not searched.
+    With *search_witness*, for a proved step no sampled frame of which took the step, also
+    search for a frame that takes it (see ``_witness``): None when not searched.
     """
     from pumpsafety.checks.proof_crosshair import analyse
 
@@ -123,17 +139,63 @@ def _check_one(
                 message = f"sampled counterexample: {sample.message}"
                 return "refuted", message, spent, stepped, taken, True
         module = load_module(spec, obligations, Path(directory))
-        fn = getattr(module, name)
+        fn = getattr(module, target)
     v = analyse(fn, timeout_s)
     spent += v.seconds
     witness: bool | None = None
-    if v.verdict == "proved" and name.startswith("step__"):
+    if search_witness and v.verdict == "proved" and name.startswith("step__"):
         witness = taken > 0
         if not witness:
-            w = analyse(getattr(module, WITNESS_PREFIX + name), min(timeout_s, WITNESS_TIMEOUT_S))
-            spent += w.seconds
-            witness = w.verdict == "refuted"  # a counterexample to "always refused"
+            witness, seconds = _witness(spec_path, name, timeout_s, directory)
+            spent += seconds
     return v.verdict, v.message, spent, stepped, taken, witness
+
+
+def _witness(spec_path: str, name: str, timeout_s: float, directory: str) -> tuple[bool, float]:
+    """Worker: whether CrossHair finds a frame from which step *name* is taken (a
+    counterexample to its witness search, which says the step is always refused)."""
+    from pumpsafety.checks.proof_crosshair import analyse
+
+    spec = load_spec(spec_path)
+    module = load_module(spec, generate(spec), Path(directory))
+    w = analyse(getattr(module, WITNESS_PREFIX + name), min(timeout_s, WITNESS_TIMEOUT_S))
+    return w.verdict == "refuted", w.seconds
+
+
+def _combine(
+    ob: Obligation, outcomes: list[tuple[str, str, float, int, int, bool | None]]
+) -> ObligationResult:
+    """One verdict for an obligation from its cases' (one outcome when unsplit): refuted if
+    any case is, proved if every case is, else unknown."""
+    labels = [", ".join(f"{k}={v}" for k, v in case) for case in ob.cases]
+    verdicts = [o[0] for o in outcomes]
+    verdict = next((v for v in ("refuted", "unknown") if v in verdicts), "proved")
+    if len(outcomes) == 1:
+        message = outcomes[0][1]
+    else:
+        message = "; ".join(
+            f"case {label}: {o[1]}"
+            for label, o in zip(labels, outcomes, strict=True)
+            if o[0] == verdict
+        )
+    witness = outcomes[0][5] if verdict == "proved" else None
+    return ObligationResult(
+        ob.name,
+        ob.kind,
+        ob.state,
+        ob.trigger,
+        ob.requirements,
+        ob.statement,
+        verdict,
+        message if verdict != "proved" or len(outcomes) == 1 else "confirmed over all paths",
+        sum(o[2] for o in outcomes),
+        outcomes[0][3],
+        outcomes[0][4],
+        witness,
+        tuple((label, o[0], round(o[2], 3)) for label, o in zip(labels, outcomes, strict=True))
+        if ob.split
+        else (),
+    )
 
 
 def prove(
@@ -150,8 +212,9 @@ def prove(
     *names*, if given).
 
     Obligations run in *jobs* worker processes, each within *timeout_s* seconds of CPU time
-    per condition. Each step obligation is first sampled with up to *samples* concrete
-    frames drawn with *seed* (0 samples skips this).
+    per condition; each case of a split obligation is a condition of its own, with its own
+    budget. Each step obligation is first sampled with up to *samples* concrete frames
+    drawn with *seed* (0 samples skips this).
     """
     obligations: tuple[Obligation, ...] = tuple(
         ob
@@ -168,27 +231,30 @@ def prove(
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
             futures = [
-                pool.submit(_check_one, spec.path, ob.name, timeout_s, directory, samples, seed)
+                [
+                    pool.submit(
+                        _check_one,
+                        spec.path,
+                        ob.name,
+                        case_name(ob.name, case),
+                        timeout_s,
+                        directory,
+                        samples if k == 0 else 0,  # the obligation is sampled once
+                        seed,
+                        not ob.split,
+                    )
+                    for k, case in enumerate(ob.cases)
+                ]
                 for ob in obligations
             ]
-            for ob, fut in zip(obligations, futures, strict=True):
-                verdict, message, seconds, stepped, taken, witness = fut.result()
-                results.append(
-                    ObligationResult(
-                        ob.name,
-                        ob.kind,
-                        ob.state,
-                        ob.trigger,
-                        ob.requirements,
-                        ob.statement,
-                        verdict,
-                        message,
-                        seconds,
-                        stepped,
-                        taken,
-                        witness,
-                    )
-                )
+            for ob, futs in zip(obligations, futures, strict=True):
+                result = _combine(ob, [f.result() for f in futs])
+                if ob.split and result.verdict == "proved" and not result.taken:
+                    found, seconds = pool.submit(
+                        _witness, spec.path, ob.name, timeout_s, directory
+                    ).result()
+                    result = replace(result, witness=found, seconds=result.seconds + seconds)
+                results.append(result)
     return ProofReport(
         spec.path,
         spec.digest,
@@ -227,6 +293,8 @@ def run_prove(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if r.verdict != "proved":
             line += f"  {r.message}"
         print(line, file=out)
+        for label, verdict, seconds in r.cases:
+            print(f"         case {label}: {verdict} {seconds:.1f}s", file=out)
     summary = ", ".join(f"{report.count(v)} {v}" for v in VERDICTS)
     print(
         f"{len(report.results)} obligations: {summary} "

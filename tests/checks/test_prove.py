@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from pumpsafety.checks.obligations import generate, module_source
+from pumpsafety.checks.obligations import case_name, generate, load_module, module_source
 from pumpsafety.checks.proof_invariants import (
     broken_invariants,
     invariants_hold,
@@ -42,6 +42,77 @@ def test_generated_module_defines_every_step_obligation(spec):
     for ob in obligations:
         if ob.kind == "step":
             assert f"def {ob.name}(" in source
+
+
+def test_a_split_obligation_has_one_case_per_combination_of_its_booleans(spec):
+    obligations = generate(spec)
+    split = [ob for ob in obligations if ob.split]
+    assert {ob.trigger for ob in split} >= {"program", "start_continuous_trial"}
+    source = module_source(spec, obligations)
+    for ob in split:
+        assert len(set(ob.cases)) == 2 ** len(ob.split)
+        for case in ob.cases:
+            assert tuple(k for k, _ in case) == ob.split
+            name = case_name(ob.name, case)
+            assert name != ob.name
+            body = source[source.index(f"def {name}(") :]
+            signature, body = body.split(") -> bool:", 1)
+            body = body[: body.index("\ndef ")] if "\ndef " in body else body
+            for k, value in case:
+                assert f" {k}:" not in signature  # fixed in the case, not a parameter
+                assert f"{k}={value!r}" in body
+    unsplit = [ob for ob in obligations if not ob.split]
+    assert all(ob.cases == ((),) and case_name(ob.name, ()) == ob.name for ob in unsplit)
+
+
+def test_a_case_passes_the_obligation_what_the_whole_obligation_passes(spec, tmp_path):
+    """Each case is the obligation with its booleans fixed: the same values reach the step."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from pumpsafety.checks.proof_sampling import parameter_strategy
+
+    ob = next(o for o in generate(spec) if o.name == "step__delivering__program")
+    module = load_module(spec, (ob,), tmp_path)
+    calls = []
+    module.obligation_holds = lambda *a, **kw: calls.append((a, kw)) or True
+
+    @settings(max_examples=20, deadline=None, database=None)
+    @given(parameter_strategy(spec, ob), st.sampled_from(ob.cases))
+    def check(values, case):
+        calls.clear()
+        fixed = dict(case)
+        getattr(module, ob.name)(**{**values, **fixed})
+        getattr(module, case_name(ob.name, case))(
+            **{k: v for k, v in values.items() if k not in fixed}
+        )
+        assert len(calls) == 2
+        assert calls[0] == calls[1]
+        assert all(calls[0][1][k] is v for k, v in case)
+
+    check()
+
+
+def test_a_split_verdict_is_refuted_if_any_case_is_and_proved_only_if_all_are(spec):
+    from pumpsafety.checks.prove import _combine
+
+    ob = next(o for o in generate(spec) if o.name == "step__delivering__program")
+    n = len(ob.cases)
+
+    def outcome(verdict):
+        return (verdict, verdict, 1.0, 0, 0, None)
+
+    assert _combine(ob, [outcome("proved")] * n).verdict == "proved"
+    unknown = _combine(ob, [outcome("proved")] * (n - 1) + [outcome("unknown")])
+    assert unknown.verdict == "unknown"
+    assert unknown.seconds == n
+    label = ", ".join(f"{k}={v}" for k, v in ob.cases[-1])
+    assert unknown.message == f"case {label}: unknown"
+    mixed = [outcome("unknown"), outcome("refuted")] + [outcome("proved")] * (n - 2)
+    assert _combine(ob, mixed).verdict == "refuted"
+    assert [c[1] for c in _combine(ob, mixed).cases] == ["unknown", "refuted"] + ["proved"] * (
+        n - 2
+    )
 
 
 def test_invariants_hold_at_every_step_of_a_therapy(spec):
