@@ -1,7 +1,8 @@
 """Wall time of ``pumpsafety verify`` per profile on this machine: one run each.
 
-Usage: ``python benchmarks/bench_verify.py [--profiles dev ci] [--skip-proofs]``.
-Prints the wall time, the exit code and the requirement verdict counts of each run.
+Usage: ``python benchmarks/bench_verify.py [--profiles dev ci] [--skip-proofs] [--keep DIR]``.
+Prints the wall time, the exit code and the requirement verdict counts of each run; with
+``--keep`` the reports stay in DIR/<profile>.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ def main() -> None:
     parser.add_argument("--profiles", nargs="+", default=["dev", "ci"])
     parser.add_argument("--skip-proofs", action="store_true")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--keep", default=None, help="keep each report in KEEP/<profile>")
     args = parser.parse_args()
     for profile in args.profiles:
-        with tempfile.TemporaryDirectory() as where:
+        with tempfile.TemporaryDirectory() as scratch:
+            where = scratch if args.keep is None else str(Path(args.keep) / profile)
             cmd = [
                 sys.executable,
                 "-m",

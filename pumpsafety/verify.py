@@ -33,7 +33,7 @@ __all__ = ["run_verify", "verify"]
 
 # per-profile budgets: seconds of CrossHair per proof obligation, and the concrete frames
 # sampled per step obligation before it
-PROOF_TIMEOUT_S = {"dev": 2.0, "ci": 60.0, "thorough": 300.0}
+PROOF_TIMEOUT_S = {"dev": 2.0, "ci": 120.0, "thorough": 300.0}
 PROOF_SAMPLES = {"dev": 20, "ci": 50, "thorough": 500}
 DEPENDENCIES = ("transitions", "hypothesis", "crosshair-tool")
 
@@ -387,6 +387,10 @@ def _proof_outcomes(
             evidence += (
                 f"; {r.samples} sampled frames ({r.taken} taking the step), no counterexample"
             )
+            if r.cases:
+                evidence += "; by case: " + "; ".join(
+                    f"{label} {verdict} ({seconds:.1f} s)" for label, verdict, seconds in r.cases
+                )
             if r.witness is not None:
                 evidence += (
                     "; a frame that takes the step exists"

@@ -1,10 +1,11 @@
 """One step of the real model from a symbolic frame, and the check that it keeps the invariants.
 
 These helpers are called by the generated obligations (see ``obligations.py``). They drive
-the model through its public surface (``fire``); a clock event, which only the model raises,
-is raised through the internal path the model takes when one is due, and the passing of time
-is proved one stretch at a time (``PumpModel._stretch``), of which ``advance`` is a sequence;
-what settling raises after a stretch is left to the clock events' own obligations.
+the model through the path its public surface takes: an event through ``fire``'s
+transition (``PumpModel._fire``); a clock event, which only the model raises, through the
+internal path the model takes when one is due; the passing of time one stretch at a time
+(``PumpModel._stretch``), of which ``advance`` is a sequence. What settling raises after an
+event's transition or a stretch is left to the clock events' own obligations.
 """
 
 from __future__ import annotations
@@ -224,7 +225,10 @@ def step_outcome(
             model._trigger(trigger, {})  # the path advance() takes when the event is due
             model._settle()
         else:
-            model.fire(trigger, **args)
+            # fire() is the event's transition, then settling: as after a stretch, what
+            # settling raises is proved by the clock events' own obligations
+            model._fire(trigger, args)
+            return True, _after_delivery(spec, model)
     except PumpSafetyError as exc:
         if model.snapshot() == before:
             return False, None
@@ -236,7 +240,8 @@ def step_outcome(
 
 
 def _after_delivery(spec: Spec, model: PumpModel) -> str | None:
-    """What is wrong after the delivery part of a stretch, or None.
+    """What is wrong after the delivery part of a stretch, or after an event's transition
+    (before settling), or None.
 
     The invariants that hold inside an event must hold; I6 too, unless a clock event is
     due, which settling raises next: that path is a clock event's own obligation, from
@@ -249,4 +254,5 @@ def _after_delivery(spec: Spec, model: PumpModel) -> str | None:
     ):
         return None
     broken = ", ".join(broken_invariants(spec, model.state, data))
-    return f"after delivering up to {data.now_s} s ({model.state}) {broken} no longer holds"
+    where = f"at {data.now_s} s ({model.state})"
+    return f"after the step, before settling, {where} {broken} no longer holds"
