@@ -178,7 +178,11 @@ def _combine(
             for label, o in zip(labels, outcomes, strict=True)
             if o[0] == verdict
         )
-    witness = outcomes[0][5] if verdict == "proved" else None
+    # a split obligation is sampled with its first case; its witness search, if no sampled
+    # frame took the step, runs once the whole obligation is proved (see prove)
+    witness = (outcomes[0][4] > 0 or None) if ob.split else outcomes[0][5]
+    if verdict != "proved":
+        witness = None
     return ObligationResult(
         ob.name,
         ob.kind,
