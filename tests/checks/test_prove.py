@@ -212,27 +212,6 @@ def test_cli_prints_one_line_per_obligation_and_writes_json(tmp_path):
     assert json.loads(path.read_text())["summary"]["proved"] == 1
 
 
-@pytest.mark.crosshair
-def test_cli_reports_each_case_of_a_split_obligation(spec, tmp_path):
-    """With a budget far too small, every case is unknown, and so is the obligation."""
-    out, err = io.StringIO(), io.StringIO()
-    path = tmp_path / "proofs.json"
-    name = "step__delivering__program"
-    ob = next(o for o in generate(spec) if o.name == name)
-    args = argparse.Namespace(
-        spec=None, jobs=2, timeout=1.0, json=str(path), only=name, samples=0, seed=0
-    )
-    assert run_prove(args, out, err) == 3
-    lines = out.getvalue().splitlines()
-    assert lines[0].startswith(f"unknown  {name}")
-    labels = [", ".join(f"{k}={v}" for k, v in case) for case in ob.cases]
-    assert [line.split(":")[0].strip() for line in lines[1:-1]] == [f"case {x}" for x in labels]
-    assert all(": unknown " in line for line in lines[1:-1])
-    (result,) = json.loads(path.read_text())["obligations"]
-    assert [c[0] for c in result["cases"]] == labels
-    assert result["seconds"] == pytest.approx(sum(c[2] for c in result["cases"]), abs=0.01)
-
-
 def test_cli_rejects_a_filter_that_matches_nothing():
     out, err = io.StringIO(), io.StringIO()
     args = argparse.Namespace(
