@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import itertools
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -252,18 +253,31 @@ def module_source(spec: Spec, obligations: tuple[Obligation, ...]) -> str:
 
 
 def load_module(spec: Spec, obligations: tuple[Obligation, ...], directory: Path) -> ModuleType:
-    """Write the obligations' module into *directory* and import it."""
+    """Write the obligations' module into *directory* (unless it is there) and import it.
+
+    The prover writes the module once and its worker processes then load the same file, so
+    the file is written whole or not at all (a worker never reads a half-written one), and a
+    module imported from another directory is not reused: its file may be gone, and the
+    workers look in *directory*.
+    """
     source = module_source(spec, obligations)
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
     name = f"pumpsafety_obligations_{digest}"
-    cached = sys.modules.get(name)
-    if cached is not None and Path(cached.__file__ or "").exists():
-        return cached  # CrossHair reads the contracts from the source file, so it must exist
     path = directory / f"{name}.py"
-    path.write_text(source, encoding="utf-8")
+    cached = sys.modules.get(name)
+    if cached is not None and cached.__file__ == str(path) and path.exists():
+        return cached  # CrossHair reads the contracts from the source file, so it must exist
+    if not path.exists():
+        partial = path.with_name(f"{name}.{os.getpid()}.partial")
+        partial.write_text(source, encoding="utf-8")
+        partial.replace(path)
     module_spec = importlib.util.spec_from_file_location(name, path)
     assert module_spec is not None and module_spec.loader is not None
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module
-    module_spec.loader.exec_module(module)
+    try:
+        module_spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]  # never leave a half-run module for the next caller
+        raise
     return module

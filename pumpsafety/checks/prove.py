@@ -170,9 +170,8 @@ def _combine(
     labels = [", ".join(f"{k}={v}" for k, v in case) for case in ob.cases]
     verdicts = [o[0] for o in outcomes]
     verdict = next((v for v in ("refuted", "unknown") if v in verdicts), "proved")
-    if len(outcomes) == 1:
-        message = outcomes[0][1]
-    else:
+    message = outcomes[0][1]
+    if ob.split and verdict != "proved":
         message = "; ".join(
             f"case {label}: {o[1]}"
             for label, o in zip(labels, outcomes, strict=True)
@@ -191,7 +190,7 @@ def _combine(
         ob.requirements,
         ob.statement,
         verdict,
-        message if verdict != "proved" or len(outcomes) == 1 else "confirmed over all paths",
+        message,
         sum(o[2] for o in outcomes),
         outcomes[0][3],
         outcomes[0][4],

@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +64,21 @@ def test_a_split_obligation_has_one_case_per_combination_of_its_booleans(spec):
                 assert f"{k}={value!r}" in body
     unsplit = [ob for ob in obligations if not ob.split]
     assert all(ob.cases == ((),) and case_name(ob.name, ()) == ob.name for ob in unsplit)
+
+
+def test_a_module_loaded_elsewhere_is_written_again_where_the_workers_look(spec, tmp_path):
+    """The prover's workers import the module from the prover's directory: a module
+    imported earlier from another directory must not stop it being written there."""
+    obligations = tuple(o for o in generate(spec) if o.name == "step__delivering__program")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = load_module(spec, obligations, tmp_path / "a")
+    second = load_module(spec, obligations, tmp_path / "b")
+    assert Path(second.__file__).parent == tmp_path / "b"
+    assert Path(second.__file__).read_text() == Path(first.__file__).read_text()
+    assert second is not first
+    assert load_module(spec, obligations, tmp_path / "b") is second
+    assert not list((tmp_path / "b").glob("*.partial"))
 
 
 def test_a_case_passes_the_obligation_what_the_whole_obligation_passes(spec, tmp_path):
@@ -162,8 +178,6 @@ def test_prove_reports_contracts_as_proved_with_requirements(spec):
 
 def _proved_steps() -> dict[str, float]:
     """Name -> measured seconds of the step obligations kept proved (proved_steps.txt)."""
-    from pathlib import Path
-
     out = {}
     for line in (Path(__file__).parent / "proved_steps.txt").read_text().splitlines():
         if line and not line.startswith("#"):
@@ -210,6 +224,27 @@ def test_cli_prints_one_line_per_obligation_and_writes_json(tmp_path):
     assert run_prove(args, out, err) == 0
     assert out.getvalue().splitlines()[0].startswith("proved   contract__residual_discrepancy_nl")
     assert json.loads(path.read_text())["summary"]["proved"] == 1
+
+
+@pytest.mark.crosshair
+def test_cli_reports_each_case_of_a_split_obligation(spec, tmp_path):
+    """With a budget far too small, every case is unknown, and so is the obligation."""
+    out, err = io.StringIO(), io.StringIO()
+    path = tmp_path / "proofs.json"
+    name = "step__delivering__program"
+    ob = next(o for o in generate(spec) if o.name == name)
+    args = argparse.Namespace(
+        spec=None, jobs=2, timeout=1.0, json=str(path), only=name, samples=0, seed=0
+    )
+    assert run_prove(args, out, err) == 3
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith(f"unknown  {name}")
+    labels = [", ".join(f"{k}={v}" for k, v in case) for case in ob.cases]
+    assert [line.split(":")[0].strip() for line in lines[1:-1]] == [f"case {x}" for x in labels]
+    assert all(": unknown " in line for line in lines[1:-1])
+    (result,) = json.loads(path.read_text())["obligations"]
+    assert [c[0] for c in result["cases"]] == labels
+    assert result["seconds"] == pytest.approx(sum(c[2] for c in result["cases"]), abs=0.01)
 
 
 def test_cli_rejects_a_filter_that_matches_nothing():
