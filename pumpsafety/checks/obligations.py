@@ -33,6 +33,7 @@ from pumpsafety.spec import Spec
 __all__ = [
     "CONFIG_PARAMS",
     "LAST_DAILY_READERS",
+    "ORIGIN_READERS",
     "SPLITS",
     "WITNESS_PREFIX",
     "Obligation",
@@ -76,6 +77,9 @@ CONFIG_PARAMS = ("dev_i", "drug_i", "conc", "p_drug_i", "p_conc", "trial_drug_i"
 # the guards that read the daily dose of the last program (PumpData.last_daily_by_drug);
 # a test checks that no other code of the model reads it
 LAST_DAILY_READERS = frozenset({"titration_allowed"})
+# the guards that read a prescription's spasticity origin (Prescription.spasticity_origin);
+# a test checks that no other code of the model reads it
+ORIGIN_READERS = frozenset({"titration_allowed"})
 # case splits: the boolean parameters a step is proved for one value at a time, by the kind
 # of its arguments (see EVENT_ARGS; ADVANCE for the passing of time). A prescription's
 # structure (a patient bolus or none, an hourly or a daily step) multiplies every way the
@@ -86,7 +90,7 @@ SPLITS: dict[str, tuple[str, ...]] = {"prescription": ("rx_bolus", "rx_hourly")}
 def configuration(
     spec: Spec, state: str, trigger: str
 ) -> tuple[tuple[str | None, ...], dict[str, int]]:
-    """The device and drug a state's frame is proved for, and the fixed frame values.
+    """The device and drug a state's frame is proved for, and the fixed parameter values.
 
     The drug is the spec's first drug at its strongest supplied concentration; the device
     is the first external device in a continuous trial, the first implanted device with
@@ -95,8 +99,9 @@ def configuration(
     What I0 rules out in the state's phase is fixed too: before implant nothing of a trial
     is condensed and no program was given; from implant on no trial dose is listed; the
     improvement is free only where a trial is evaluated. The daily dose of the last program
-    is free only for the steps whose guards read it (LAST_DAILY_READERS): no other step
-    can tell it apart, so one value stands for all.
+    is free only for the steps whose guards read it (LAST_DAILY_READERS), and so is the
+    spasticity origin of a prescription argument (ORIGIN_READERS): no other step can tell
+    their values apart, so one value stands for all.
     """
     drug_id = next(iter(spec.drugs))
     drug = spec.drugs[drug_id]
@@ -116,16 +121,20 @@ def configuration(
         "p_conc": conc,
         "trial_drug_i": 0,
     }
+    guards = {
+        g
+        for t, src, _dest, when in spec.expanded()
+        if src == state and t.trigger == trigger
+        for g in (*t.guards, *(w.removeprefix("not:") for w in when))
+    }
     if spec.states[state].phase in BEFORE_IMPLANT:
         values |= {"trial_eff": 0, "last_daily": -1}
     else:
         values |= {"n_trial": 0}
-        reads_last = any(
-            src == state and t.trigger == trigger and LAST_DAILY_READERS & set(t.guards)
-            for t, src, _dest, _when in spec.expanded()
-        )
-        if not reads_last:
+        if not LAST_DAILY_READERS & guards:
             values |= {"last_daily": -1}
+    if not ORIGIN_READERS & guards:
+        values |= {"rx_origin_i": 0}
     if state not in evaluating_states(spec):
         values |= {"improvement": 0}
     return (device,), values

@@ -26,7 +26,11 @@ from hypothesis.errors import Unsatisfiable
 
 from pumpsafety.checks.obligations import CONFIG_PARAMS, Obligation, configuration
 from pumpsafety.checks.proof_frame import FRAME_PARAMS, PRESCRIPTION_PARAMS, frame
-from pumpsafety.checks.proof_invariants import BEFORE_IMPLANT, invariants_hold
+from pumpsafety.checks.proof_invariants import (
+    BEFORE_IMPLANT,
+    invariants_hold,
+    needs_matching_program,
+)
 from pumpsafety.checks.proof_step import (
     ADVANCE,
     arg_params,
@@ -34,7 +38,7 @@ from pumpsafety.checks.proof_step import (
     is_clock_step,
     step_outcome,
 )
-from pumpsafety.dose import DAY_S, FG_PER_NG
+from pumpsafety.dose import DAY_S, FG_PER_NG, NL_PER_ML
 from pumpsafety.spec import Spec
 
 __all__ = ["Sample", "parameter_strategy", "sample_step"]
@@ -82,15 +86,31 @@ def parameter_strategy(spec: Spec, ob: Obligation) -> st.SearchStrategy[dict[str
         return st.one_of(st.sampled_from(sorted(set(inside))), base) if inside else base
 
     gate = spec.min_trial_improvement_percent.value
+    # what compile_program accepts for the device: drawn over the whole range alone, most
+    # programs fall outside the device's rate and lockout ranges or the daily limit, and
+    # the frame with them; each value is drawn from the accepted part or the whole range
+    min_dose, lockout, nmax = 0, (0, DAY_S), 48
+    if dev is not None:
+        if dev.min_rate_nl_per_day is not None:
+            min_dose = -(-dev.min_rate_nl_per_day.value * conc // NL_PER_ML)
+        if dev.min_lockout_s is not None and dev.max_lockout_s is not None:
+            lockout = (dev.min_lockout_s.value, dev.max_lockout_s.value)
+        if dev.max_patient_boluses_per_day is not None:
+            nmax = dev.max_patient_boluses_per_day.value
+    one_nl_ng = -(-conc // NL_PER_ML)
+
+    def accepted(lo: int, hi: int, whole: st.SearchStrategy[int]) -> st.SearchStrategy[int]:
+        return st.one_of(st.integers(lo, hi), whole) if lo <= hi else whole
+
     frame_params: dict[str, st.SearchStrategy[Any]] = {
         "level": ints(0, cap_nl * DAY_S, *level_edges) if dev is not None else st.just(0),
         "has_program": st.booleans(),
-        "p_dose": ints(0, hard_ng, 0, hard_ng),
-        "p_max": ints(1, hard_ng, hard_ng),
+        "p_dose": accepted(min_dose, hard_ng // 2, ints(0, hard_ng, 0, min_dose, hard_ng)),
+        "p_max": accepted(hard_ng * 3 // 4, hard_ng, ints(1, hard_ng, hard_ng)),
         "p_bolus": st.booleans(),
-        "pb_mass": ints(1, hard_ng, 1),
-        "pb_lockout": ints(0, 2 * DAY_S, 0, DAY_S),
-        "pb_max": ints(1, 48, 1),
+        "pb_mass": accepted(one_nl_ng, hard_ng // (8 * nmax), ints(1, hard_ng, 1, one_nl_ng)),
+        "pb_lockout": accepted(*lockout, ints(0, 2 * DAY_S, 0, DAY_S, *lockout)),
+        "pb_max": accepted(1, nmax, ints(1, 48, 1, nmax)),
         "hist_rate": ints(0, day_nl, 0, day_nl),
         "hist_point_nl": ints(0, day_nl, 0),
         "n_times": st.integers(0, 2),
@@ -110,6 +130,9 @@ def parameter_strategy(spec: Spec, ob: Obligation) -> st.SearchStrategy[dict[str
         # I2: before implant no refill session has left a mark; drawing the flags would
         # leave three of every four frames outside the precondition
         frame_params |= {"residual_recorded": st.just(False), "filled": st.just(False)}
+    if ob.state in needs_matching_program(spec):
+        # I3: every frame of this state without a program is outside the precondition
+        frame_params["has_program"] = st.just(True)
     strategies: dict[str, st.SearchStrategy[Any]] = {}
     for name, annotation in FRAME_PARAMS.items():
         if name in fixed:

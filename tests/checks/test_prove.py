@@ -16,6 +16,7 @@ from pumpsafety.checks.proof_invariants import (
     invariants_hold,
     needs_matching_program,
 )
+from pumpsafety.checks.proof_step import arg_params
 from pumpsafety.checks.prove import prove, run_prove
 from pumpsafety.dose import DAY_S
 from pumpsafety.records import Delivery
@@ -375,7 +376,8 @@ def test_the_refuting_frame_is_outside_the_precondition_now(spec):
 def _sample_budget() -> int:
     from hypothesis import settings
 
-    return max(5, settings.default.max_examples // 8)  # dev 6, ci 25, thorough 250
+    # at least 25: a few states admit only a few percent of the drawn frames
+    return max(25, settings.default.max_examples // 8)  # dev and ci 25, thorough 250
 
 
 def _step_obligations():
@@ -542,15 +544,12 @@ def test_a_refill_mark_before_implant_is_outside_the_precondition(spec, monkeypa
     assert "I2 reservoir_within_capacity" in (step_failure(spec, state, data, trigger, args) or "")
 
 
-def test_only_the_declared_guards_read_the_last_daily_dose():
-    """The frames fix the last program's daily dose except for steps guarded by one of
-    LAST_DAILY_READERS; that is sound only while no other model code reads it (the
-    ``program`` effect, which writes it, reads it to update it)."""
+def _model_readers(attribute):
+    """(file, function) of every function of the model that reads *attribute*."""
     import ast
     from pathlib import Path
 
     import pumpsafety
-    from pumpsafety.checks.obligations import LAST_DAILY_READERS
 
     readers = set()
     root = Path(pumpsafety.__file__).parent
@@ -560,9 +559,39 @@ def test_only_the_declared_guards_read_the_last_daily_dose():
             if not isinstance(fn, ast.FunctionDef):
                 continue
             for node in ast.walk(fn):
-                if isinstance(node, ast.Attribute) and node.attr == "last_daily_by_drug":
+                if isinstance(node, ast.Attribute) and node.attr == attribute:
                     readers.add((path.name, fn.name))
-    assert readers == {("guards.py", g) for g in LAST_DAILY_READERS} | {("machine.py", "program")}
+    return readers
+
+
+def test_only_the_declared_guards_read_the_last_daily_dose():
+    """The frames fix the last program's daily dose except for steps guarded by one of
+    LAST_DAILY_READERS; that is sound only while no other model code reads it (the
+    ``program`` effect, which writes it, reads it to update it)."""
+    from pumpsafety.checks.obligations import LAST_DAILY_READERS
+
+    expected = {("guards.py", g) for g in LAST_DAILY_READERS} | {("machine.py", "program")}
+    assert _model_readers("last_daily_by_drug") == expected
+
+
+def test_only_the_declared_guards_read_the_spasticity_origin(spec):
+    """The obligations fix a prescription's spasticity origin except for steps guarded by
+    one of ORIGIN_READERS; sound only while no other model code reads it (the input check
+    copies it into the checked prescription unread)."""
+    from pumpsafety.checks.obligations import ORIGIN_READERS, configuration
+
+    expected = {("guards.py", g) for g in ORIGIN_READERS} | {("inputs.py", "check_prescription")}
+    assert _model_readers("spasticity_origin") == expected
+    # free exactly where a reader guards the step
+    free = {
+        (ob.state, ob.trigger)
+        for ob in generate(spec)
+        if ob.kind == "step"
+        and "rx_origin_i" in arg_params(ob.trigger)
+        and "rx_origin_i" not in configuration(spec, ob.state, ob.trigger)[1]
+    }
+    assert free and all(trigger == "program" for _, trigger in free)
+    assert ("screening", "start_continuous_trial") not in free
 
 
 @pytest.mark.slow
