@@ -86,9 +86,13 @@ def parameter_strategy(spec: Spec, ob: Obligation) -> st.SearchStrategy[dict[str
         return st.one_of(st.sampled_from(sorted(set(inside))), base) if inside else base
 
     gate = spec.min_trial_improvement_percent.value
-    # what compile_program accepts for the device: drawn over the whole range alone, most
-    # programs fall outside the device's rate and lockout ranges or the daily limit, and
-    # the frame with them; each value is drawn from the accepted part or the whole range
+    # drawn over the whole range alone, most programs fall outside the device's rate and
+    # lockout ranges or the daily limit (compile_program refuses them, and the frame with
+    # them); each value is drawn either from the whole range or from a part that is mostly
+    # accepted: a dose at or above the device's lowest rate and at most half the hard limit,
+    # a maximum of at least three quarters of it, bolus counts and lockouts the device
+    # allows, and bolus masses small enough that the device's most boluses a day stay
+    # within an eighth of the hard limit
     min_dose, lockout, nmax = 0, (0, DAY_S), 48
     if dev is not None:
         if dev.min_rate_nl_per_day is not None:
