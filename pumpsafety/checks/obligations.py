@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from pumpsafety.checks.contracts import CONTRACTS
-from pumpsafety.checks.proof_frame import FRAME_PARAMS
+from pumpsafety.checks.proof_frame import FRAME_PARAMS, TRIAL_DOSES_MAX
 from pumpsafety.checks.proof_invariants import (
     BEFORE_IMPLANT,
     INVARIANTS,
@@ -35,6 +35,7 @@ __all__ = [
     "LAST_DAILY_READERS",
     "ORIGIN_READERS",
     "SPLITS",
+    "SPLIT_VALUES",
     "WITNESS_PREFIX",
     "Obligation",
     "case_name",
@@ -55,18 +56,20 @@ class Obligation:
     trigger: str | None
     requirements: tuple[str, ...]
     statement: str
-    # a case split: the boolean parameters fixed in each case, one case per combination of
-    # their values; every frame and argument falls in exactly one case, so the obligation
-    # is proved when every case is. Empty: proved as one.
+    # a case split: the parameters fixed in each case (see SPLIT_VALUES), one case per
+    # combination of their values; every frame and argument falls in exactly one case, so
+    # the obligation is proved when every case is. Empty: proved as one.
     split: tuple[str, ...] = ()
 
     @property
-    def cases(self) -> tuple[tuple[tuple[str, bool], ...], ...]:
+    def cases(self) -> tuple[tuple[tuple[str, int], ...], ...]:
         """The cases of the split, each as (parameter, value) pairs; ((),) when unsplit."""
-        return tuple(itertools.product(*(((k, False), (k, True)) for k in self.split)))
+        return tuple(
+            itertools.product(*(tuple((k, v) for v in SPLIT_VALUES[k]) for k in self.split))
+        )
 
 
-def case_name(name: str, case: tuple[tuple[str, bool], ...]) -> str:
+def case_name(name: str, case: tuple[tuple[str, int], ...]) -> str:
     """The function name of one case of obligation *name* (*name* itself when unsplit)."""
     return name + "".join(f"__{k}_{int(value)}" for k, value in case)
 
@@ -80,11 +83,22 @@ LAST_DAILY_READERS = frozenset({"titration_allowed"})
 # the guards that read a prescription's spasticity origin (Prescription.spasticity_origin);
 # a test checks that no other code of the model reads it
 ORIGIN_READERS = frozenset({"titration_allowed"})
-# case splits: the boolean parameters a step is proved for one value at a time, by the kind
-# of its arguments (see EVENT_ARGS; ADVANCE for the passing of time). A prescription's
-# structure (a patient bolus or none, an hourly or a daily step) multiplies every way the
-# program can be refused; apart, each case is a search the solver finishes.
-SPLITS: dict[str, tuple[str, ...]] = {"prescription": ("rx_bolus", "rx_hourly")}
+# case splits: the parameters a step is proved for one value at a time, by the kind of its
+# arguments (see EVENT_ARGS; ADVANCE for the passing of time). A prescription's structure (a
+# patient bolus or none, an hourly or a daily step) multiplies every way the program can be
+# refused, and so does the number of trial doses listed in a trial's 24 h window, which the
+# window rule and the passing of time walk; apart, each case is a search the solver
+# finishes. Only parameters free in the obligation's frame or arguments are split.
+SPLITS: dict[str, tuple[str, ...]] = {
+    "prescription": ("rx_bolus", "rx_hourly", "n_trial"),
+    ADVANCE: ("n_trial",),
+}
+# the values of each parameter a case split may fix: every value the frame admits
+SPLIT_VALUES: dict[str, tuple[int, ...]] = {
+    "rx_bolus": (False, True),
+    "rx_hourly": (False, True),
+    "n_trial": tuple(range(TRIAL_DOSES_MAX + 1)),
+}
 
 
 def configuration(
@@ -180,15 +194,15 @@ def generate(spec: Spec) -> tuple[Obligation, ...]:
 
 
 def _split(spec: Spec, state: str, trigger: str) -> tuple[str, ...]:
-    """The boolean parameters (see SPLITS) the obligation of *trigger* in *state* is split
-    on: those of its arguments' kinds that are free in its frame or arguments."""
+    """The parameters (see SPLITS) the obligation of *trigger* in *state* is split on: those
+    of its arguments' kinds that are free in its frame or arguments."""
     kinds = (
         [ADVANCE] if trigger == ADVANCE else [k for k, _, _ in EVENT_ARGS.get(trigger, {}).values()]
     )
     _, fixed = configuration(spec, state, trigger)
     params = {**FRAME_PARAMS, **arg_params(trigger)}
     wanted = dict.fromkeys(k for kind in kinds for k in SPLITS.get(kind, ()))
-    return tuple(k for k in wanted if params.get(k) == "bool" and k not in fixed)
+    return tuple(k for k in wanted if k in params and k not in fixed)
 
 
 _STEP = '''

@@ -24,6 +24,7 @@ __all__ = [
     "HISTORY_POINT_AGE_S",
     "NOW_S",
     "PRESCRIPTION_PARAMS",
+    "TRIAL_DOSES_MAX",
     "frame",
     "prescription",
 ]
@@ -32,6 +33,8 @@ NOW_S = 100 * DAY_S
 # the past point dose of the history: old enough to leave every window that starts after it,
 # recent enough to share windows with a new dose
 HISTORY_POINT_AGE_S = 7_200
+# the most trial doses a frame lists (one a day, each in its own earlier day)
+TRIAL_DOSES_MAX = 3
 
 # name -> annotation of the frame's parameters, in call order
 FRAME_PARAMS: dict[str, str] = {
@@ -224,7 +227,7 @@ def frame(spec: Spec, state: str, devices: tuple[str | None, ...], **v: Any) -> 
     if trial_drug is None and v["trial_drug_i"] != -1:
         return None
     n_trial = v["n_trial"]
-    if not 0 <= n_trial <= 3 or (trial_drug is None and n_trial):
+    if not 0 <= n_trial <= TRIAL_DOSES_MAX or (trial_drug is None and n_trial):
         return None
     trial_doses: tuple[tuple[int, int], ...] = ()
     if trial_drug is not None and n_trial:

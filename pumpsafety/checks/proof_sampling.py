@@ -25,7 +25,12 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from pumpsafety.checks.obligations import CONFIG_PARAMS, Obligation, configuration
-from pumpsafety.checks.proof_frame import FRAME_PARAMS, PRESCRIPTION_PARAMS, frame
+from pumpsafety.checks.proof_frame import (
+    FRAME_PARAMS,
+    PRESCRIPTION_PARAMS,
+    TRIAL_DOSES_MAX,
+    frame,
+)
 from pumpsafety.checks.proof_invariants import (
     BEFORE_IMPLANT,
     invariants_hold,
@@ -123,7 +128,7 @@ def parameter_strategy(spec: Spec, ob: Obligation) -> st.SearchStrategy[dict[str
         "eri_in": ints(-DAY_S, 400 * DAY_S, -1, 0, 1),
         "eos_after_eri": ints(0, 200 * DAY_S, 0, 90 * DAY_S),
         "increase_age": ints(0, 3 * DAY_S, 0, DAY_S),
-        "n_trial": st.integers(0, 3),
+        "n_trial": st.integers(0, TRIAL_DOSES_MAX),
         "improvement": ints(0, 100, 0, gate - 1, gate, 100),
         "trial_eff": ints(0, hard_ng, 0),
         "last_daily": ints(-1, hard_ng * FG_PER_NG * DAY_S, -1, 0),

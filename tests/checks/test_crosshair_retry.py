@@ -52,15 +52,16 @@ def test_a_question_the_incremental_solver_gives_up_on_is_answered_fresh(space):
 
 def test_a_question_the_fresh_solver_cannot_decide_stays_undecided(space, monkeypatch):
     import z3
-    from crosshair import statespace
     from crosshair.util import UnknownSatisfiability
+
+    from pumpsafety.checks import proof_crosshair
 
     s, x, y = space
 
     def undecided_solver():
         return z3.Tactic("fail").solver()  # answers unknown to everything
 
-    monkeypatch.setattr(statespace, "make_default_solver", undecided_solver)
+    monkeypatch.setattr(proof_crosshair, "_fresh_solver", undecided_solver)
     with pytest.raises(UnknownSatisfiability):
         s.witness(x < y)
     with pytest.raises(UnknownSatisfiability):

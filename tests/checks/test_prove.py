@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from pumpsafety.checks.obligations import case_name, generate, load_module, module_source
+from pumpsafety.checks.obligations import (
+    SPLIT_VALUES,
+    case_name,
+    generate,
+    load_module,
+    module_source,
+)
 from pumpsafety.checks.proof_invariants import (
     broken_invariants,
     invariants_hold,
@@ -46,13 +53,13 @@ def test_generated_module_defines_every_step_obligation(spec):
             assert f"def {ob.name}(" in source
 
 
-def test_a_split_obligation_has_one_case_per_combination_of_its_booleans(spec):
+def test_a_split_obligation_has_one_case_per_combination_of_its_values(spec):
     obligations = generate(spec)
     split = [ob for ob in obligations if ob.split]
-    assert {ob.trigger for ob in split} >= {"program", "start_continuous_trial"}
+    assert {ob.trigger for ob in split} >= {"program", "start_continuous_trial", "advance"}
     source = module_source(spec, obligations)
     for ob in split:
-        assert len(set(ob.cases)) == 2 ** len(ob.split)
+        assert len(set(ob.cases)) == math.prod(len(SPLIT_VALUES[k]) for k in ob.split)
         for case in ob.cases:
             assert tuple(k for k, _ in case) == ob.split
             name = case_name(ob.name, case)
@@ -65,6 +72,23 @@ def test_a_split_obligation_has_one_case_per_combination_of_its_booleans(spec):
                 assert f"{k}={value!r}" in body
     unsplit = [ob for ob in obligations if not ob.split]
     assert all(ob.cases == ((),) and case_name(ob.name, ()) == ob.name for ob in unsplit)
+
+
+@pytest.mark.parametrize("state", ["screening", "trial_continuous"])
+def test_the_split_values_are_every_value_the_frame_admits(spec, state):
+    """A case split covers the obligation only if no admitted frame falls outside its cases."""
+    from pumpsafety.checks.obligations import configuration
+    from pumpsafety.checks.proof_frame import FRAME_PARAMS, frame
+
+    devices, fixed = configuration(spec, state, "advance")
+    values = {k: False if t == "bool" else 0 for k, t in FRAME_PARAMS.items()} | fixed
+    split = SPLIT_VALUES["n_trial"]
+    admitted = [
+        n
+        for n in range(min(split) - 5, max(split) + 6)
+        if frame(spec, state, devices, **(values | {"n_trial": n})) is not None
+    ]
+    assert admitted == list(split)
 
 
 def test_a_module_loaded_elsewhere_is_written_again_where_the_workers_look(spec, tmp_path):
