@@ -145,8 +145,8 @@ def _fresh_solver() -> Any:
     CrossHair's solver runs z3's general ``smt`` tactic on every question. z3's default
     solver first looks at the logic of the assertions and, for nonlinear integer arithmetic
     (a rate floored by a symbolic concentration, times that concentration), uses a strategy
-    made for it. Measured on a question from ``start_continuous_trial``: CrossHair's fresh
-    solver ran out its 18.75 s limit, z3's default solver answered in 0.004 s.
+    made for it. Measured on questions from ``start_continuous_trial``: CrossHair's fresh
+    solver ran out its 18.75 s limit, z3's default solver answered in under 0.01 s.
     """
     import z3  # type: ignore[import-untyped]
 
