@@ -19,7 +19,7 @@ A third adjustment is about cost, not decidability: ``logic.where``, ``min_of`` 
 (see ``_install_terms``).
 
 A fourth is about the solver: a question the incremental solver leaves undecided within its
-limit is asked once more of a fresh solver holding the same assertions (see
+time limit is asked once more of a fresh solver holding the same assertions (see
 ``_install_retry``). The answer is the solver's either way; only its search state differs.
 """
 
@@ -135,20 +135,8 @@ def _install_terms(builtinslib: Any) -> None:
 # questions the incremental solver left undecided, and of those the ones a fresh solver
 # decided, in this process (read by tests and the profiler)
 RETRIES = {"asked": 0, "decided": 0}
-# z3's resource units per second of solving, measured on the 2-core reference machine (the
-# median over the questions of one start_continuous_trial case that took over 10 ms: 8.2
-# million). Solver limits are counted in these units, not in seconds: a question then gets
-# the same answer however loaded the machine is, and a verdict does not depend on the load.
-RLIMIT_PER_S = 8_000_000
-# the incremental solver's limit per question before the fresh solver is asked (about 1 s)
-FIRST_TRY_RLIMIT = RLIMIT_PER_S
-# a wall-clock limit stays on every question as a backstop, this many times its budget
-BACKSTOP = 2
-
-
-def rlimit_for_ms(ms: int) -> int:
-    """The resource limit that stands for *ms* milliseconds of solving."""
-    return ms * (RLIMIT_PER_S // 1000)
+# the incremental solver's time limit per question before the fresh solver is asked
+FIRST_TRY_MS = 1_000
 
 
 def _fresh_solver() -> Any:
@@ -174,14 +162,12 @@ def _install_retry() -> None:
     time (``z3.unknown``) abandons the path, which leaves the whole analysis unconfirmed.
     Such a question is often easy for a solver without the incremental one's search state
     (a dumped one took 0.04 s alone, having timed out in the run). The retry asks a new
-    solver (see ``_fresh_solver``) with the same assertions plus the question; sat gives its
-    model to CrossHair as the incremental solver's would be, unsat answers no, and unknown
-    is left as it was. The incremental solver gets ``FIRST_TRY_RLIMIT`` per question, the
-    fresh one the equivalent of CrossHair's whole limit: an easy question is answered well
-    inside the first, and a hard one no longer spends the whole limit twice. Both limits
-    count z3's resource units (see ``RLIMIT_PER_S``), so which questions reach the retry
-    does not depend on how busy the machine is; CrossHair's wall-clock limit, doubled, stays
-    as a backstop.
+    solver (see ``_fresh_solver``), with the same time limit, the same assertions plus the
+    question; sat gives its model to CrossHair as the incremental solver's would be, unsat
+    answers no, and unknown is left as it was. The incremental solver gets
+    ``FIRST_TRY_MS`` per question, the fresh one CrossHair's whole limit: an easy question
+    is answered well inside the first, and a hard one no longer spends the whole limit
+    twice.
     """
     import z3
     from crosshair import statespace
@@ -195,8 +181,7 @@ def _install_retry() -> None:
         RETRIES["asked"] += 1
         solver = _fresh_solver()
         if space.smt_timeout is not None:
-            solver.set("rlimit", rlimit_for_ms(space.smt_timeout))
-            solver.set(timeout=BACKSTOP * space.smt_timeout)
+            solver.set(timeout=space.smt_timeout)
         solver.add(*space.solver.assertions())
         answer = solver.check(*exprs)
         if answer == z3.unknown:
@@ -206,9 +191,8 @@ def _install_retry() -> None:
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
-        if self.smt_timeout is not None:
-            self.solver.set("rlimit", min(FIRST_TRY_RLIMIT, rlimit_for_ms(self.smt_timeout)))
-            self.solver.set(timeout=BACKSTOP * self.smt_timeout)
+        if self.smt_timeout is not None and self.smt_timeout > FIRST_TRY_MS:
+            self.solver.set(timeout=FIRST_TRY_MS)
 
     def witness(self: Any, *exprs: Any) -> Any:
         try:

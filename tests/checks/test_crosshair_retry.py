@@ -66,25 +66,3 @@ def test_a_question_the_fresh_solver_cannot_decide_stays_undecided(space, monkey
         s.witness(x < y)
     with pytest.raises(UnknownSatisfiability):
         s.is_possible(x < y)
-
-
-@pytest.mark.parametrize(("first_try_rlimit", "retried"), [(1, 1), (10_000_000, 0)])
-def test_the_first_try_is_limited_in_resource_units_not_seconds(
-    monkeypatch, first_try_rlimit, retried
-):
-    """With a limit of one resource unit the incremental solver gives up on a question at
-    once (however fast the machine), and the retry answers it; with a large one it answers
-    itself. A wall-clock limit would make which questions reach the retry depend on load."""
-    import z3
-    from crosshair import statespace
-
-    from pumpsafety.checks import proof_crosshair
-
-    install_adjustments()
-    monkeypatch.setattr(proof_crosshair, "FIRST_TRY_RLIMIT", first_try_rlimit)
-    s = statespace.StateSpace(time.process_time() + 60, 10.0, statespace.RootNode())
-    x, y = z3.Ints("x y")
-    s.solver.add(x * y == 391, x > 1, y > 1)
-    before = RETRIES["asked"]
-    assert s.is_possible(x == 17) is True
-    assert RETRIES["asked"] - before == retried
