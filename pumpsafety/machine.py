@@ -106,17 +106,29 @@ def _build_shared(spec: Spec) -> _Shared:
     )
     external: dict[str, set[str]] = {s: set() for s in spec.states}
     clock: dict[str, set[str]] = {s: set() for s in spec.states}
-    for t, src, dest, when in spec.expanded():
+    expanded = tuple(spec.expanded())
+    guard_sets: dict[tuple[str, str], set[tuple[str, ...]]] = {}
+    for t, src, _dest, _when in expanded:
+        guard_sets.setdefault((src, t.trigger), set()).add(t.guards)
+    for t, src, dest, when in expanded:
         # The transition's own conditions, then its guards, then the conditions that route a
         # "resume" transition to one of its destinations. Every destination of one resume
         # transition has the same guards, so a refusal is the same whichever route would
         # have been taken; checking the guards before the route means a proof explores
-        # each refusal once rather than once per destination.
+        # each refusal once rather than once per destination. Where every transition of the
+        # event from this state has the same guards (a program given with the catheter
+        # primed or not), the guards go first for the same reason: the refusal is the same
+        # whichever transition's own conditions hold, and each guard runs once per event
+        # (see PumpModel._check).
         own, route = when[: len(t.when)], when[len(t.when) :]
+        guards = [_condition(g, refuses=True) for g in t.guards]
         conditions: list[str | Callable[..., bool | None]] = [
             _condition(w, refuses=False) for w in own
         ]
-        conditions += [_condition(g, refuses=True) for g in t.guards]
+        if len(guard_sets[(src, t.trigger)]) == 1:
+            conditions = [*guards, *conditions]
+        else:
+            conditions += guards
         conditions += [_condition(w, refuses=False) for w in route]
         machine.add_transition(t.trigger, src, dest, conditions=conditions, before=_apply)
         (clock if t.clock else external)[src].add(t.trigger)
@@ -151,6 +163,8 @@ class PumpModel:
         self._engine = _Engine(self)
         self._ctx: Ctx | None = None
         self._refusal: PumpSafetyError | None = None
+        # each guard's verdict in the event being triggered (see _check)
+        self._verdicts: dict[str, PumpSafetyError | None] = {}
         self._pending: tuple[PumpData, list[Delivery]] | None = None
         shared = derived(self.spec, "machine", _build_shared)
         self._machine = shared.machine
@@ -302,11 +316,13 @@ class PumpModel:
         before = self._data
         self._ctx = Ctx(self.spec, before, source, event, args)
         self._refusal = None
+        self._verdicts = {}
         self._pending = None
         try:
             moved = self._machine.events[event].trigger(self._engine)
         finally:
             self._ctx = None
+            self._verdicts = {}
         if not moved:
             refusal = self._refusal or EventRejected(
                 event, source, "no transition's condition holds"
@@ -336,8 +352,19 @@ class PumpModel:
         return GUARDS[name]
 
     def _check(self, name: str, *, negate: bool, refuses: bool) -> bool:
+        """Whether guard *name* lets the event through (or, negated, refuses it).
+
+        A guard is a function of the event's context alone, which does not change while the
+        event is triggered, so each guard runs once per event: the transitions of one event
+        that share guards (the routes of a "resume" destination, the primed and unprimed
+        branches of a program) reuse its verdict. In a proof this keeps the solver from
+        deciding the same guard again on every route.
+        """
         assert self._ctx is not None
-        refusal = self._guard(name)(self._ctx)
+        if name in self._verdicts:
+            refusal = self._verdicts[name]
+        else:
+            refusal = self._verdicts[name] = self._guard(name)(self._ctx)
         if refuses and refusal is not None and self._refusal is None:
             self._refusal = refusal
         return (refusal is not None) if negate else (refusal is None)

@@ -544,3 +544,43 @@ def test_implant_keeps_only_the_effective_trial_bolus(spec: Spec) -> None:
         m.fire("program", prescription=baclofen_prescription(dose_ng_per_day=150_001))
     assert too_much.value.requirement == "SR-TITR-03"
     m.fire("program", prescription=baclofen_prescription(dose_ng_per_day=150_000))
+
+
+def test_each_guard_runs_once_per_event_across_the_routes_of_a_resume(
+    spec: Spec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A program given while primed meets the same guards on every route of its "resume"
+    destination; each guard's verdict is reused there, not computed again per route."""
+    from collections import Counter
+
+    from pumpsafety.guards import GUARDS, Guard
+
+    routes = [
+        t
+        for t, src, _, _ in spec.expanded()
+        if src == "awaiting_program" and t.trigger == "program"
+    ]
+    assert len(routes) > 2  # the unprimed branch and the resume routes
+    m = delivering(spec)
+    m.advance(DAY)
+    fill(m, 20_000_000, residual_nl=19_560_000, conc=1_000_000)
+    assert m.state == "awaiting_program"
+    calls: Counter[str] = Counter()
+
+    def counted(self: PumpModel, name: str) -> Guard:
+        calls[name] += 1
+        return GUARDS[name]
+
+    monkeypatch.setattr(PumpModel, "_guard", counted)
+    with pytest.raises(DoseError) as stale:  # still says 500 mcg/ml
+        m.fire("program", prescription=baclofen_prescription())
+    assert stale.value.requirement == "SR-DOSE-05"  # the first failing guard's reason
+    assert m.state == "awaiting_program"
+    calls.clear()
+    m.fire("program", prescription=baclofen_prescription(concentration_ng_per_ml=1_000_000))
+    assert m.state == "delivering"
+    assert set(routes[1].guards) <= set(calls) and max(calls.values()) == 1, calls
+    # the next event runs its guards afresh
+    calls.clear()
+    m.fire("program", prescription=baclofen_prescription(concentration_ng_per_ml=1_000_000))
+    assert calls["program_fits_window"] == 1

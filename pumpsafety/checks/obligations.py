@@ -31,11 +31,13 @@ from pumpsafety.inputs import EVENT_ARGS
 from pumpsafety.spec import Spec
 
 __all__ = [
+    "BOLUS_TIMES_READERS",
     "CONFIG_PARAMS",
     "LAST_DAILY_READERS",
     "ORIGIN_READERS",
     "SPLITS",
     "SPLIT_VALUES",
+    "WHEN_SPLITS",
     "WITNESS_PREFIX",
     "Obligation",
     "case_name",
@@ -80,23 +82,40 @@ CONFIG_PARAMS = ("dev_i", "drug_i", "conc", "p_drug_i", "p_conc", "trial_drug_i"
 # the guards that read the daily dose of the last program (PumpData.last_daily_by_drug);
 # a test checks that no other code of the model reads it
 LAST_DAILY_READERS = frozenset({"titration_allowed"})
+# the guards and the effects (by event) that read the times of the last patient boluses
+# (PumpData.patient_bolus_times); a test checks that no other code of the model, and no
+# invariant, reads them
+BOLUS_TIMES_READERS = frozenset({"lockout_elapsed", "bolus_count_below_max"})
+BOLUS_TIMES_EFFECTS = frozenset({"request_patient_bolus"})
 # the guards that read a prescription's spasticity origin (Prescription.spasticity_origin);
 # a test checks that no other code of the model reads it
 ORIGIN_READERS = frozenset({"titration_allowed"})
 # case splits: the parameters a step is proved for one value at a time, by the kind of its
 # arguments (see EVENT_ARGS; ADVANCE for the passing of time). A prescription's structure (a
 # patient bolus or none, an hourly or a daily step) multiplies every way the program can be
-# refused, and so does the number of trial doses listed in a trial's 24 h window, which the
-# window rule and the passing of time walk; apart, each case is a search the solver
-# finishes. Only parameters free in the obligation's frame or arguments are split.
+# refused, the frame's own program (with a patient bolus or without) every way the window
+# rule can count what was delivered under it, and so does the number of trial doses listed
+# in a trial's 24 h window, which the window rule and the passing of time walk; apart, each
+# case is a search the solver finishes. Only parameters free in the obligation's frame or
+# arguments are split.
 SPLITS: dict[str, tuple[str, ...]] = {
-    "prescription": ("rx_bolus", "rx_hourly", "n_trial"),
+    "prescription": ("rx_bolus", "rx_hourly", "p_bolus", "n_trial"),
     ADVANCE: ("n_trial",),
+}
+# case splits by the transitions' own conditions: the frame parameter each one reads. An
+# event whose transitions from a state are told apart by such a condition (a program given
+# with the catheter primed, or not) is proved one branch at a time; a test checks that each
+# condition reads the data field the parameter sets and nothing else.
+WHEN_SPLITS: dict[str, tuple[str, ...]] = {
+    "catheter_primed": ("primed",),
+    "catheter_unprimed": ("primed",),
 }
 # the values of each parameter a case split may fix: every value the frame admits
 SPLIT_VALUES: dict[str, tuple[int, ...]] = {
+    "primed": (False, True),
     "rx_bolus": (False, True),
     "rx_hourly": (False, True),
+    "p_bolus": (False, True),
     "n_trial": tuple(range(TRIAL_DOSES_MAX + 1)),
 }
 
@@ -112,10 +131,15 @@ def configuration(
 
     What I0 rules out in the state's phase is fixed too: before implant nothing of a trial
     is condensed and no program was given; from implant on no trial dose is listed; the
-    improvement is free only where a trial is evaluated. The daily dose of the last program
-    is free only for the steps whose guards read it (LAST_DAILY_READERS), and so is the
-    spasticity origin of a prescription argument (ORIGIN_READERS): no other step can tell
-    their values apart, so one value stands for all.
+    improvement is free only where a trial is evaluated. Without a device a frame holds no
+    program (``frame`` refuses one), so the program's presence is fixed there. The daily
+    dose of the last program is free only for the steps whose guards read it
+    (LAST_DAILY_READERS), the spasticity origin of a prescription argument (ORIGIN_READERS)
+    and the times of the last patient boluses likewise (BOLUS_TIMES_READERS, and the event
+    whose effect reads them): no other step can tell their values apart, so one value
+    stands for all. (A frame's bolus times
+    are a slice whose length is symbolic, which CrossHair fixes to each of its values in
+    turn: left free, they would triple every search that cannot tell them apart.)
     """
     drug_id = next(iter(spec.drugs))
     drug = spec.drugs[drug_id]
@@ -141,6 +165,9 @@ def configuration(
         if src == state and t.trigger == trigger
         for g in (*t.guards, *(w.removeprefix("not:") for w in when))
     }
+    if device is None:
+        # a frame holds a program only with a device: the program's values are unread
+        values |= {"has_program": False, "p_bolus": False}
     if spec.states[state].phase in BEFORE_IMPLANT:
         values |= {"trial_eff": 0, "last_daily": -1}
     else:
@@ -149,6 +176,8 @@ def configuration(
             values |= {"last_daily": -1}
     if not ORIGIN_READERS & guards:
         values |= {"rx_origin_i": 0}
+    if not BOLUS_TIMES_READERS & guards and trigger not in BOLUS_TIMES_EFFECTS:
+        values |= {"n_times": 0, "last_bolus_age": 0}
     if state not in evaluating_states(spec):
         values |= {"improvement": 0}
     return (device,), values
@@ -194,14 +223,26 @@ def generate(spec: Spec) -> tuple[Obligation, ...]:
 
 
 def _split(spec: Spec, state: str, trigger: str) -> tuple[str, ...]:
-    """The parameters (see SPLITS) the obligation of *trigger* in *state* is split on: those
-    of its arguments' kinds that are free in its frame or arguments."""
+    """The parameters (see SPLITS and WHEN_SPLITS) the obligation of *trigger* in *state* is
+    split on: those of its arguments' kinds and of its transitions' own conditions that are
+    free in its frame or arguments."""
     kinds = (
         [ADVANCE] if trigger == ADVANCE else [k for k, _, _ in EVENT_ARGS.get(trigger, {}).values()]
     )
+    own = [
+        w.removeprefix("not:")
+        for t, src, _dest, _when in spec.expanded()
+        if src == state and t.trigger == trigger
+        for w in t.when
+    ]
     _, fixed = configuration(spec, state, trigger)
     params = {**FRAME_PARAMS, **arg_params(trigger)}
-    wanted = dict.fromkeys(k for kind in kinds for k in SPLITS.get(kind, ()))
+    wanted = dict.fromkeys(
+        [
+            *(k for w in own for k in WHEN_SPLITS.get(w, ())),
+            *(k for kind in kinds for k in SPLITS.get(kind, ())),
+        ]
+    )
     return tuple(k for k in wanted if k in params and k not in fixed)
 
 

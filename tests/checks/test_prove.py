@@ -91,6 +91,31 @@ def test_the_split_values_are_every_value_the_frame_admits(spec, state):
     assert admitted == list(split)
 
 
+def test_the_program_is_fixed_absent_only_where_the_frame_cannot_hold_one(spec):
+    """A case split on the frame's program covers the obligation only where that program can
+    exist; where the configuration fixes it absent, no frame with a program is admitted."""
+    from pumpsafety.checks.obligations import configuration
+    from pumpsafety.checks.proof_frame import FRAME_PARAMS, frame
+
+    fixed_absent, free = [], []
+    for state in spec.states:
+        devices, fixed = configuration(spec, state, "program")
+        (fixed_absent if "has_program" in fixed else free).append(state)
+        if "has_program" in fixed:
+            assert fixed["has_program"] is False and devices == (None,)
+            values = {k: False if t == "bool" else 0 for k, t in FRAME_PARAMS.items()} | fixed
+            for p_bolus in (False, True):
+                with_program = values | {"has_program": True, "p_bolus": p_bolus}
+                assert frame(spec, state, devices, **with_program) is None
+        else:
+            assert devices != (None,)
+    assert "screening" in fixed_absent and "delivering" in free
+    program_cases = {
+        ob.state: ob.split for ob in generate(spec) if ob.trigger == "program" and ob.split
+    }
+    assert program_cases and all("p_bolus" in split for split in program_cases.values())
+
+
 def test_a_module_loaded_elsewhere_is_written_again_where_the_workers_look(spec, tmp_path):
     """The prover's workers import the module from the prover's directory: a module
     imported earlier from another directory must not stop it being written there."""
@@ -596,6 +621,59 @@ def test_only_the_declared_guards_read_the_last_daily_dose():
 
     expected = {("guards.py", g) for g in LAST_DAILY_READERS} | {("machine.py", "program")}
     assert _model_readers("last_daily_by_drug") == expected
+
+
+def test_only_the_declared_code_reads_the_patient_bolus_times(spec):
+    """The frames fix the times of the last patient boluses except for steps guarded by one
+    of BOLUS_TIMES_READERS or whose effect reads them; sound only while no other model code
+    and no invariant reads them."""
+    import ast
+
+    import pumpsafety.checks.proof_invariants as invariants
+    from pumpsafety.checks.obligations import (
+        BOLUS_TIMES_EFFECTS,
+        BOLUS_TIMES_READERS,
+        configuration,
+    )
+
+    expected = {("guards.py", g) for g in BOLUS_TIMES_READERS}
+    expected |= {("machine.py", e) for e in BOLUS_TIMES_EFFECTS}
+    assert _model_readers("patient_bolus_times") == expected
+    tree = ast.parse(Path(invariants.__file__).read_text(encoding="utf-8"))
+    assert not [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and n.attr == "patient_bolus_times"
+    ]
+    free = {
+        (ob.state, ob.trigger)
+        for ob in generate(spec)
+        if ob.kind == "step" and "n_times" not in configuration(spec, ob.state, ob.trigger)[1]
+    }
+    assert free == {("delivering", "request_patient_bolus")}
+
+
+def test_a_when_split_parameter_is_all_its_condition_reads(spec):
+    """A case split by a transition's own condition (WHEN_SPLITS) covers the obligation: the
+    condition reads exactly the data field the split parameter sets."""
+    import ast
+    import inspect
+
+    from pumpsafety.checks.obligations import WHEN_SPLITS
+    from pumpsafety.checks.proof_frame import FRAME_PARAMS
+    from pumpsafety.guards import GUARDS
+    from pumpsafety.records import PumpData
+
+    fields = set(PumpData.__dataclass_fields__)
+    read_by_param = {"primed": {"catheter_primed"}}
+    for condition, params in WHEN_SPLITS.items():
+        tree = ast.parse(inspect.getsource(inspect.unwrap(GUARDS[condition])))
+        read = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)} & fields
+        assert read == set().union(*(read_by_param[k] for k in params)), condition
+        assert all(k in FRAME_PARAMS and k in SPLIT_VALUES for k in params)
+    split = {ob.name: ob.split for ob in generate(spec) if ob.trigger == "program"}
+    assert split["step__awaiting_program__program"][0] == "primed"
+    assert "primed" not in split["step__delivering__program"]
 
 
 def test_only_the_declared_guards_read_the_spasticity_origin(spec):
