@@ -137,9 +137,9 @@ def configuration(
     (LAST_DAILY_READERS), the spasticity origin of a prescription argument (ORIGIN_READERS)
     and the times of the last patient boluses likewise (BOLUS_TIMES_READERS, and the event
     whose effect reads them): no other step can tell their values apart, so one value
-    stands for all. (A frame's bolus times
-    are a slice whose length is symbolic, which CrossHair fixes to each of its values in
-    turn: left free, they would triple every search that cannot tell them apart.)
+    stands for all. (A frame's bolus times are a slice whose length is symbolic, which
+    CrossHair fixes to each of its values in turn: left free, they would triple every
+    search that cannot tell them apart.)
     """
     drug_id = next(iter(spec.drugs))
     drug = spec.drugs[drug_id]
