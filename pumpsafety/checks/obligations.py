@@ -131,8 +131,7 @@ def configuration(
 
     What I0 rules out in the state's phase is fixed too: before implant nothing of a trial
     is condensed and no program was given; from implant on no trial dose is listed; the
-    improvement is free only where a trial is evaluated. Without a device a frame holds no
-    program (``frame`` refuses one), so the program's presence is fixed there. The daily
+    improvement is free only where a trial is evaluated. The daily
     dose of the last program is free only for the steps whose guards read it
     (LAST_DAILY_READERS), the spasticity origin of a prescription argument (ORIGIN_READERS)
     and the times of the last patient boluses likewise (BOLUS_TIMES_READERS, and the event
@@ -165,9 +164,6 @@ def configuration(
         if src == state and t.trigger == trigger
         for g in (*t.guards, *(w.removeprefix("not:") for w in when))
     }
-    if device is None:
-        # a frame holds a program only with a device: the program's values are unread
-        values |= {"has_program": False, "p_bolus": False}
     if spec.states[state].phase in BEFORE_IMPLANT:
         values |= {"trial_eff": 0, "last_daily": -1}
     else:

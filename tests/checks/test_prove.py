@@ -91,31 +91,6 @@ def test_the_split_values_are_every_value_the_frame_admits(spec, state):
     assert admitted == list(split)
 
 
-def test_the_program_is_fixed_absent_only_where_the_frame_cannot_hold_one(spec):
-    """A case split on the frame's program covers the obligation only where that program can
-    exist; where the configuration fixes it absent, no frame with a program is admitted."""
-    from pumpsafety.checks.obligations import configuration
-    from pumpsafety.checks.proof_frame import FRAME_PARAMS, frame
-
-    fixed_absent, free = [], []
-    for state in spec.states:
-        devices, fixed = configuration(spec, state, "program")
-        (fixed_absent if "has_program" in fixed else free).append(state)
-        if "has_program" in fixed:
-            assert fixed["has_program"] is False and devices == (None,)
-            values = {k: False if t == "bool" else 0 for k, t in FRAME_PARAMS.items()} | fixed
-            for p_bolus in (False, True):
-                with_program = values | {"has_program": True, "p_bolus": p_bolus}
-                assert frame(spec, state, devices, **with_program) is None
-        else:
-            assert devices != (None,)
-    assert "screening" in fixed_absent and "delivering" in free
-    program_cases = {
-        ob.state: ob.split for ob in generate(spec) if ob.trigger == "program" and ob.split
-    }
-    assert program_cases and all("p_bolus" in split for split in program_cases.values())
-
-
 def test_a_module_loaded_elsewhere_is_written_again_where_the_workers_look(spec, tmp_path):
     """The prover's workers import the module from the prover's directory: a module
     imported earlier from another directory must not stop it being written there."""
