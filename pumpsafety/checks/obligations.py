@@ -35,6 +35,7 @@ __all__ = [
     "CONFIG_PARAMS",
     "LAST_DAILY_READERS",
     "ORIGIN_READERS",
+    "READ_ONLY_WHEN",
     "SPLITS",
     "SPLIT_VALUES",
     "WHEN_SPLITS",
@@ -65,10 +66,24 @@ class Obligation:
 
     @property
     def cases(self) -> tuple[tuple[tuple[str, int], ...], ...]:
-        """The cases of the split, each as (parameter, value) pairs; ((),) when unsplit."""
+        """The cases of the split, each as (parameter, value) pairs; ((),) when unsplit.
+
+        Where a parameter is unread (see READ_ONLY_WHEN), only its first value is kept: the
+        frames of its other values are the same frames.
+        """
         return tuple(
-            itertools.product(*(tuple((k, v) for v in SPLIT_VALUES[k]) for k in self.split))
+            case
+            for case in itertools.product(
+                *(tuple((k, v) for v in SPLIT_VALUES[k]) for k in self.split)
+            )
+            if all(_read(dict(case), k) or v == SPLIT_VALUES[k][0] for k, v in case)
         )
+
+
+def _read(case: dict[str, int], param: str) -> bool:
+    """Whether the frame reads *param* in *case* (see READ_ONLY_WHEN)."""
+    condition = READ_ONLY_WHEN.get(param)
+    return condition is None or condition[0] not in case or case[condition[0]] == condition[1]
 
 
 def case_name(name: str, case: tuple[tuple[str, int], ...]) -> str:
@@ -93,13 +108,14 @@ ORIGIN_READERS = frozenset({"titration_allowed"})
 # case splits: the parameters a step is proved for one value at a time, by the kind of its
 # arguments (see EVENT_ARGS; ADVANCE for the passing of time). A prescription's structure (a
 # patient bolus or none, an hourly or a daily step) multiplies every way the program can be
-# refused, the frame's own program (with a patient bolus or without) every way the window
-# rule can count what was delivered under it, and so does the number of trial doses listed
+# refused, the frame's own program (none, or one with a patient bolus or without) every way
+# the window rule can count what was delivered under it (a frame's program is decided before
+# the event, so its cases share no work), and so does the number of trial doses listed
 # in a trial's 24 h window, which the window rule and the passing of time walk; apart, each
 # case is a search the solver finishes. Only parameters free in the obligation's frame or
 # arguments are split.
 SPLITS: dict[str, tuple[str, ...]] = {
-    "prescription": ("rx_bolus", "rx_hourly", "p_bolus", "n_trial"),
+    "prescription": ("rx_bolus", "rx_hourly", "has_program", "p_bolus", "has_last_daily", "n_trial"),
     ADVANCE: ("n_trial",),
 }
 # case splits by the transitions' own conditions: the frame parameter each one reads. An
@@ -110,14 +126,22 @@ WHEN_SPLITS: dict[str, tuple[str, ...]] = {
     "catheter_primed": ("primed",),
     "catheter_unprimed": ("primed",),
 }
-# the values of each parameter a case split may fix: every value the frame admits
+# the values of each parameter a case split may fix: every value the frame admits (the
+# first case of a split obligation is the one sampled: a frame with a program comes first,
+# as most states that take a program hold one)
 SPLIT_VALUES: dict[str, tuple[int, ...]] = {
     "primed": (False, True),
     "rx_bolus": (False, True),
     "rx_hourly": (False, True),
+    "has_program": (True, False),
     "p_bolus": (False, True),
+    "has_last_daily": (True, False),
     "n_trial": tuple(range(TRIAL_DOSES_MAX + 1)),
 }
+# parameter -> (parameter, value): the frame reads the first only where the second has that
+# value (the program's patient bolus only where there is a program); in a case where it is
+# unread, its first value stands for all (a test checks that the frames are the same)
+READ_ONLY_WHEN: dict[str, tuple[str, int]] = {"p_bolus": ("has_program", True)}
 
 
 def configuration(
@@ -165,11 +189,11 @@ def configuration(
         for g in (*t.guards, *(w.removeprefix("not:") for w in when))
     }
     if spec.states[state].phase in BEFORE_IMPLANT:
-        values |= {"trial_eff": 0, "last_daily": -1}
+        values |= {"trial_eff": 0, "has_last_daily": False, "last_daily": 0}
     else:
         values |= {"n_trial": 0}
         if not LAST_DAILY_READERS & guards:
-            values |= {"last_daily": -1}
+            values |= {"has_last_daily": False, "last_daily": 0}
     if not ORIGIN_READERS & guards:
         values |= {"rx_origin_i": 0}
     if not BOLUS_TIMES_READERS & guards and trigger not in BOLUS_TIMES_EFFECTS:
@@ -231,8 +255,11 @@ def _split(spec: Spec, state: str, trigger: str) -> tuple[str, ...]:
         if src == state and t.trigger == trigger
         for w in t.when
     ]
-    _, fixed = configuration(spec, state, trigger)
+    devices, fixed = configuration(spec, state, trigger)
     params = {**FRAME_PARAMS, **arg_params(trigger)}
+    if devices == (None,):
+        # a frame without a device holds no program (see frame): that case would be empty
+        del params["has_program"]
     wanted = dict.fromkeys(
         [
             *(k for w in own for k in WHEN_SPLITS.get(w, ())),

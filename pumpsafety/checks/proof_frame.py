@@ -70,6 +70,7 @@ FRAME_PARAMS: dict[str, str] = {
     "n_trial": "int",
     "improvement": "int",
     "trial_eff": "int",
+    "has_last_daily": "bool",
     "last_daily": "int",
     "dead_volume": "int",
     "fills": "int",
@@ -246,12 +247,13 @@ def frame(spec: Spec, state: str, devices: tuple[str | None, ...], **v: Any) -> 
             valid &= v["improvement"] <= hi
         improvement = v["improvement"]
     valid &= v["trial_eff"] >= 0
-    # the daily dose of the last program of the program's drug (-1: none yet)
+    # the daily dose of the last program of the program's drug, if one was given
     last_daily: tuple[tuple[str, int], ...] = ()
-    if v["last_daily"] >= 0:
+    if v["has_last_daily"]:
         last_drug = _pick(drugs, v["p_drug_i"])
         if last_drug is None:
             return None
+        valid &= v["last_daily"] >= 0
         last_daily = ((last_drug, v["last_daily"]),)
     # a value outside its range is ruled out only where the frame uses it
     valid &= (v["increase_age"] >= 0) & (v["dead_volume"] >= 0) & (v["fills"] >= 0)

@@ -131,7 +131,7 @@ def parameter_strategy(spec: Spec, ob: Obligation) -> st.SearchStrategy[dict[str
         "n_trial": st.integers(0, TRIAL_DOSES_MAX),
         "improvement": ints(0, 100, 0, gate - 1, gate, 100),
         "trial_eff": ints(0, hard_ng, 0),
-        "last_daily": ints(-1, hard_ng * FG_PER_NG * DAY_S, -1, 0),
+        "last_daily": ints(0, hard_ng * FG_PER_NG * DAY_S, 0),
         "dead_volume": ints(0, 2_000_000, 0),
         "fills": st.integers(0, 5),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import math
 from dataclasses import replace
@@ -59,7 +60,19 @@ def test_a_split_obligation_has_one_case_per_combination_of_its_values(spec):
     assert {ob.trigger for ob in split} >= {"program", "start_continuous_trial", "advance"}
     source = module_source(spec, obligations)
     for ob in split:
-        assert len(set(ob.cases)) == math.prod(len(SPLIT_VALUES[k]) for k in ob.split)
+        combinations = list(itertools.product(*(SPLIT_VALUES[k] for k in ob.split)))
+        # where the frame holds no program, its program's patient bolus is unread: one
+        # value stands for both
+        unread = [
+            c
+            for c in combinations
+            if {"has_program", "p_bolus"} <= set(ob.split)
+            and not c[ob.split.index("has_program")]
+            and c[ob.split.index("p_bolus")]
+        ]
+        assert len(set(ob.cases)) == len(combinations) - len(unread)
+        if unread:
+            assert len(ob.cases) < math.prod(len(SPLIT_VALUES[k]) for k in ob.split)
         for case in ob.cases:
             assert tuple(k for k, _ in case) == ob.split
             name = case_name(ob.name, case)
@@ -89,6 +102,29 @@ def test_the_split_values_are_every_value_the_frame_admits(spec, state):
         if frame(spec, state, devices, **(values | {"n_trial": n})) is not None
     ]
     assert admitted == list(split)
+
+
+def test_a_split_parameter_is_unread_only_where_declared(spec):
+    """READ_ONLY_WHEN: where the frame holds no program, the frame is the same whatever
+    its program's patient bolus would have been, so one case stands for both values; where
+    it holds one, the value matters."""
+    from pumpsafety.checks.obligations import READ_ONLY_WHEN, configuration
+    from pumpsafety.checks.proof_frame import FRAME_PARAMS, frame
+
+    assert READ_ONLY_WHEN == {"p_bolus": ("has_program", True)}
+    devices, fixed = configuration(spec, "delivering", "program")
+    values = {k: False if t == "bool" else 0 for k, t in FRAME_PARAMS.items()} | fixed
+    hard_ng = next(iter(spec.drugs.values())).max_daily_dose_ng.value
+    dev = spec.devices[devices[0]]  # type: ignore[index]
+    assert dev.min_lockout_s is not None and dev.max_patient_boluses_per_day is not None
+    values |= {"p_dose": hard_ng // 2, "p_max": hard_ng, "pb_mass": hard_ng // 100}
+    values |= {"pb_lockout": dev.min_lockout_s.value, "pb_max": 1}
+    without = [frame(spec, "delivering", devices, **values | {"p_bolus": b}) for b in (0, 1)]
+    assert without[0] is not None and without[0] == without[1]
+    values["has_program"] = True
+    held = [frame(spec, "delivering", devices, **values | {"p_bolus": b}) for b in (0, 1)]
+    assert None not in held and held[0] != held[1]
+    assert held[1].program.prescription.patient_bolus is not None  # type: ignore[union-attr]
 
 
 def test_a_module_loaded_elsewhere_is_written_again_where_the_workers_look(spec, tmp_path):
