@@ -115,7 +115,14 @@ ORIGIN_READERS = frozenset({"titration_allowed"})
 # case is a search the solver finishes. Only parameters free in the obligation's frame or
 # arguments are split.
 SPLITS: dict[str, tuple[str, ...]] = {
-    "prescription": ("rx_bolus", "rx_hourly", "has_program", "p_bolus", "has_last_daily", "n_trial"),
+    "prescription": (
+        "rx_bolus",
+        "rx_hourly",
+        "has_program",
+        "p_bolus",
+        "has_last_daily",
+        "n_trial",
+    ),
     ADVANCE: ("n_trial",),
 }
 # case splits by the transitions' own conditions: the frame parameter each one reads. An
