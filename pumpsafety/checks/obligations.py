@@ -265,8 +265,13 @@ def _split(spec: Spec, state: str, trigger: str) -> tuple[str, ...]:
     devices, fixed = configuration(spec, state, trigger)
     params = {**FRAME_PARAMS, **arg_params(trigger)}
     if devices == (None,):
-        # a frame without a device holds no program (see frame): that case would be empty
-        del params["has_program"]
+        # a frame without a device holds no program (see frame): a case with one would be
+        # empty, and what the frame reads only of a program would split nothing
+        for k in (
+            "has_program",
+            *(k for k, (p, _) in READ_ONLY_WHEN.items() if p == "has_program"),
+        ):
+            del params[k]
     wanted = dict.fromkeys(
         [
             *(k for w in own for k in WHEN_SPLITS.get(w, ())),
