@@ -110,10 +110,11 @@ ORIGIN_READERS = frozenset({"titration_allowed"})
 # patient bolus or none, an hourly or a daily step) multiplies every way the program can be
 # refused, the frame's own program (none, or one with a patient bolus or without) every way
 # the window rule can count what was delivered under it (a frame's program is decided before
-# the event, so its cases share no work), and so does the number of trial doses listed
-# in a trial's 24 h window, which the window rule and the passing of time walk; apart, each
-# case is a search the solver finishes. Only parameters free in the obligation's frame or
-# arguments are split.
+# the event, so its cases share no work), whether the frame records a last program's daily
+# dose, which the titration rule compares the new one with, and so does the number of trial
+# doses listed in a trial's 24 h window, which the window rule and the passing of time walk;
+# apart, each case is a search the solver finishes. Only parameters free in the
+# obligation's frame or arguments are split.
 SPLITS: dict[str, tuple[str, ...]] = {
     "prescription": (
         "rx_bolus",
