@@ -289,7 +289,9 @@ def test_cli_prints_one_line_per_obligation_and_writes_json(tmp_path):
 
 @pytest.mark.crosshair
 def test_cli_reports_each_case_of_a_split_obligation(spec, tmp_path):
-    """With a budget far too small, every case is unknown, and so is the obligation."""
+    """With a budget far too small, every case in which the frame holds a program is
+    unknown, and so is the obligation (without a program, I3 admits no frame in
+    `delivering`, so those cases may be proved even so)."""
     out, err = io.StringIO(), io.StringIO()
     path = tmp_path / "proofs.json"
     name = "step__delivering__program"
@@ -302,7 +304,10 @@ def test_cli_reports_each_case_of_a_split_obligation(spec, tmp_path):
     assert lines[0].startswith(f"unknown  {name}")
     labels = [", ".join(f"{k}={v}" for k, v in case) for case in ob.cases]
     assert [line.split(":")[0].strip() for line in lines[1:-1]] == [f"case {x}" for x in labels]
-    assert all(": unknown " in line for line in lines[1:-1])
+    verdicts = [line.split(": ", 1)[1].split()[0] for line in lines[1:-1]]
+    assert set(verdicts) <= {"proved", "unknown"}
+    held = [v for v, case in zip(verdicts, ob.cases, strict=True) if dict(case)["has_program"]]
+    assert held and set(held) == {"unknown"}
     (result,) = json.loads(path.read_text())["obligations"]
     assert [c[0] for c in result["cases"]] == labels
     assert result["seconds"] == pytest.approx(sum(c[2] for c in result["cases"]), abs=0.01)
