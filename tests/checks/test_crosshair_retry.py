@@ -66,3 +66,29 @@ def test_a_question_the_fresh_solver_cannot_decide_stays_undecided(space, monkey
         s.witness(x < y)
     with pytest.raises(UnknownSatisfiability):
         s.is_possible(x < y)
+
+
+def test_the_fresh_solver_is_asked_without_assumptions(space, monkeypatch):
+    """The question is asserted, then checked plainly: z3's default solver uses its
+    nonlinear strategy only for a check without assumptions (see ``_install_retry``)."""
+    from pumpsafety.checks import proof_crosshair
+
+    s, x, y = space
+    asked: list[int] = []
+    original = proof_crosshair._fresh_solver
+
+    def spied_solver():
+        solver = original()
+        check = solver.check
+
+        def spied_check(*assumptions):
+            asked.append(len(assumptions))
+            return check(*assumptions)
+
+        solver.check = spied_check
+        return solver
+
+    monkeypatch.setattr(proof_crosshair, "_fresh_solver", spied_solver)
+    assert s.witness(x < y) is not None
+    assert s.is_possible(x == 2) is False
+    assert asked == [0, 0]
