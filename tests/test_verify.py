@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -109,3 +110,11 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1280, 2000)
+    # rendered, not blank: a blank page's pixels are one colour (plus PNG's row filter bytes)
+    idat, at = b"", 8
+    while at < len(data):
+        length, kind = int.from_bytes(data[at : at + 4], "big"), data[at + 4 : at + 8]
+        if kind == b"IDAT":
+            idat += data[at + 8 : at + 8 + length]
+        at += 12 + length
+    assert len(set(zlib.decompress(idat))) > 32
