@@ -108,6 +108,8 @@ def verify(
 
     out = out or sys.stdout
     started = time.monotonic()
+    started_utc = datetime.now(UTC).isoformat(timespec="seconds")
+    phase_s: dict[str, float] = {}  # wall seconds per phase, for the provenance
     progress = Progress(out, 3 + (impl is not None) + run_proofs)
     checks: list[CheckOutcome] = []
 
@@ -145,6 +147,7 @@ def verify(
                 seconds=time.monotonic() - t0,
             )
         )
+    phase_s["scenarios"] = round(time.monotonic() - t0, 1)
     progress.finish(
         "requirement scenarios",
         "failed" if failed else "passed",
@@ -156,8 +159,9 @@ def verify(
     progress.start(f"property suite on the reference model (profile {profile})")
     t0 = time.monotonic()
     ref = check_implementation(ReferenceAdapter, spec=spec, settings=settings, seed=seed)
+    phase_s["properties"] = round(time.monotonic() - t0, 1)
     checks.extend(
-        _property_outcomes("reference model", ref, spec, ReferenceAdapter, time.monotonic() - t0)
+        _property_outcomes("reference model", ref, spec, ReferenceAdapter, phase_s["properties"])
     )
     progress.finish(
         "property suite on the reference model",
@@ -171,7 +175,8 @@ def verify(
         progress.start(f"conformance of {name}")
         t0 = time.monotonic()
         res = check_implementation(impl, spec=spec, settings=settings, seed=seed)
-        checks.extend(_property_outcomes(name, res, spec, impl, time.monotonic() - t0))
+        phase_s["conformance"] = round(time.monotonic() - t0, 1)
+        checks.extend(_property_outcomes(name, res, spec, impl, phase_s["conformance"]))
         progress.finish(
             f"conformance of {name}",
             "passed" if res.passed else "failed",
@@ -190,6 +195,7 @@ def verify(
             spec, jobs=jobs, timeout_s=timeout, samples=samples, seed=seed
         )
         checks.extend(proof_checks)
+        phase_s["proofs"] = round(time.monotonic() - t0, 1)
         counts = {
             v: sum(1 for c in proof_checks if c.verdict == v)
             for v in ("proved", "unknown", "failed")
@@ -199,7 +205,7 @@ def verify(
             "proof obligations",
             verdict,
             f"{counts['proved']} proved, {counts['unknown']} unknown, {counts['failed']} refuted, "
-            f"{time.monotonic() - t0:.0f} s",
+            f"{phase_s['proofs']:.0f} s",
         )
 
     rows = build_rows(spec.requirements.values(), checks)
@@ -218,8 +224,9 @@ def verify(
         "platform": platform.platform(),
         "dependencies": {d: _version(d) for d in DEPENDENCIES},
         "command": ["pumpsafety", *argv],
-        "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "started_utc": started_utc,
         "duration_s": round(time.monotonic() - started, 1),
+        "phase_s": phase_s,
     }
     return VerifyReport(spec.path, spec.digest, provenance, rows, checks, coverage, svg, text)
 

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import zlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -28,7 +29,27 @@ def _verify(tmp_path: Path, *extra: str) -> tuple[int, str, str]:
     return rc, out.getvalue(), err.getvalue()
 
 
-def test_reference_model_report_lists_every_requirement(spec: Spec, tmp_path: Path) -> None:
+def test_reference_model_report_lists_every_requirement(
+    spec: Spec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import types
+
+    import pumpsafety.verify
+
+    # a clock of the run that moves on a minute at every monotonic reading
+    elapsed = {"s": 0.0}
+
+    def monotonic() -> float:
+        elapsed["s"] += 60.0
+        return elapsed["s"]
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def,override]
+            return datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=elapsed["s"])
+
+    monkeypatch.setattr(pumpsafety.verify, "time", types.SimpleNamespace(monotonic=monotonic))
+    monkeypatch.setattr(pumpsafety.verify, "datetime", Clock)
     rc, out, _ = _verify(tmp_path)
     assert rc == 0, out
     report = json.loads((tmp_path / "report.json").read_text())
@@ -40,6 +61,11 @@ def test_reference_model_report_lists_every_requirement(spec: Spec, tmp_path: Pa
         assert row["evidence"]
     assert report["provenance"]["spec_sha256"] == spec.digest
     assert report["provenance"]["seed"] == 0
+    # when the run started, not when it ended, and how long each phase took
+    # the start is read when the run starts, not when the report is written
+    assert report["provenance"]["started_utc"] == "2026-01-01T00:01:00+00:00"
+    assert report["provenance"]["duration_s"] > 60
+    assert set(report["provenance"]["phase_s"]) == {"scenarios", "properties"}  # no proofs
     assert set(report["provenance"]["dependencies"]) == {
         "transitions",
         "hypothesis",
