@@ -35,7 +35,7 @@ __all__ = ["run_verify", "verify"]
 # sampled per step obligation before it
 PROOF_TIMEOUT_S = {"dev": 2.0, "ci": 120.0, "thorough": 300.0}
 PROOF_SAMPLES = {"dev": 20, "ci": 50, "thorough": 500}
-DEPENDENCIES = ("transitions", "hypothesis", "crosshair-tool")
+DEPENDENCIES = ("transitions", "hypothesis", "crosshair-tool", "z3-solver")
 
 
 class Progress:

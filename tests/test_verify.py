@@ -70,6 +70,7 @@ def test_reference_model_report_lists_every_requirement(
         "transitions",
         "hypothesis",
         "crosshair-tool",
+        "z3-solver",
     }
     states = report["coverage"]["states"]
     assert states["delivering"] > 0
